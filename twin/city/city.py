@@ -91,7 +91,8 @@ class City:
     population_weight : float64 array
         Relative number of residents per drivable node (sums to 1).
     population_basis : str
-        ``"buildings"`` (floor area of building footprints) or ``"road_length"``.
+        ``"buildings"`` (floor area of building footprints), ``"road_length"``, or
+        ``"synthetic"`` (generated cities).
     facilities : Facilities
         Police and fire stations, hospitals, ambulance stations.
     """

@@ -1,0 +1,57 @@
+"""Building blocks for the scenario sections of systems.
+
+Every section is a :class:`StrictModel`: unknown keys are errors (the scenario
+loader adds a did-you-mean). :class:`Duration` describes a random duration by
+its distribution, mean and coefficient of variation, the way planners quote
+them ("on scene 20 minutes on average, quite variable").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class StrictModel(BaseModel):
+    """A pydantic model that rejects unknown keys and is immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Duration(StrictModel):
+    """A random duration in seconds.
+
+    Attributes
+    ----------
+    distribution : {"fixed", "exponential", "lognormal", "gamma"}
+    mean_s : float
+        Mean, seconds (≥ 0).
+    cv : float
+        Coefficient of variation (standard deviation / mean); ignored by
+        ``fixed`` (0) and ``exponential`` (1).
+    """
+
+    distribution: Literal["fixed", "exponential", "lognormal", "gamma"] = "lognormal"
+    mean_s: float = Field(ge=0)
+    cv: float = Field(default=0.5, ge=0)
+
+    @model_validator(mode="after")
+    def _positive_spread(self) -> Duration:
+        if self.distribution in ("lognormal", "gamma") and self.cv == 0:
+            raise ValueError(f"cv must be > 0 for a {self.distribution} distribution (use 'fixed' for none)")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray | float:
+        """Draw durations (seconds)."""
+        mean = self.mean_s
+        if mean == 0 or self.distribution == "fixed":
+            return np.full(size, mean) if size is not None else float(mean)
+        if self.distribution == "exponential":
+            return rng.exponential(mean, size)
+        if self.distribution == "gamma":
+            shape = 1.0 / self.cv**2
+            return rng.gamma(shape, mean / shape, size)
+        sigma2 = np.log1p(self.cv**2)  # lognormal with the given mean and cv
+        return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), size)

@@ -1,0 +1,1 @@
+"""City systems, one folder each; each plugs into the engine the same way (see twin.sim.system)."""

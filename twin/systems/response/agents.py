@@ -1,0 +1,148 @@
+"""Units and hospitals: the mesa agents of emergency response.
+
+A unit lives a loop of missions. Dispatched, it turns out (crew to vehicle),
+drives to the scene with lights and sirens, works on scene, maybe carries a
+patient to hospital and hands over, then drives home. From the moment it clears
+it is *available*: a returning unit can be sent to a new incident from wherever
+it is on its way home.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import simpy
+
+from twin.systems.response.events import (
+    UnitAtHospital,
+    UnitAtStation,
+    UnitCleared,
+    UnitDispatched,
+    UnitEnRoute,
+    UnitOnScene,
+    UnitTransporting,
+)
+
+if TYPE_CHECKING:
+    from twin.systems.response.system import ResponseSystem
+
+
+class Status(StrEnum):
+    """What a unit is doing."""
+
+    AT_STATION = "available_at_station"
+    RETURNING = "available_returning"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    TRANSPORTING = "transporting"
+    AT_HOSPITAL = "at_hospital"
+
+
+AVAILABLE = (Status.AT_STATION, Status.RETURNING)
+
+
+class Hospital(mesa.Agent):
+    """A hospital that receives transported patients."""
+
+    def __init__(self, model: mesa.Model, index: int, node: int, name: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.node = node
+        self.name = name
+        self.patients = 0
+
+
+class Unit(mesa.Agent):
+    """A police car, ambulance or fire engine.
+
+    Parameters
+    ----------
+    model : CityModel
+    system : ResponseSystem
+        Gives access to routing trees, the dispatch centre and the configuration.
+    uid : int
+        Unit id in events (0..).
+    unit_type : {"police", "ambulance", "fire"}
+    station : int
+        Index of the home station in ``system.stations``.
+    """
+
+    def __init__(self, model: mesa.Model, system: ResponseSystem, uid: int, unit_type: str, station: int) -> None:
+        super().__init__(model)
+        self.system = system
+        self.uid = uid
+        self.unit_type = unit_type
+        self.station = station
+        self.home: int = int(system.station_nodes[station])
+        self.node: int = self.home
+        self.status = Status.AT_STATION
+        self._mission: simpy.Process | None = None
+        self._return_from = self.home  # where the drive home started
+        self._return_start = 0.0
+        self.busy_since: float | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether the unit can be dispatched now."""
+        return self.status in AVAILABLE
+
+    def position(self) -> int:
+        """The node the unit is at (or last passed, while driving home)."""
+        if self.status is not Status.RETURNING:
+            return self.node
+        elapsed = self.system.model.now - self._return_start
+        return self.system.node_on_way_home(self, self._return_from, elapsed)
+
+    def dispatch(self, incident: int, travel_s: float) -> None:
+        """Send the unit to ``incident``; ``travel_s`` is its network travel time (s)."""
+        node = self.position()
+        mission = self._mission
+        if mission is not None and mission.is_alive and mission is not self.system.model.env.active_process:
+            mission.interrupt("redispatched")  # only ever while driving home
+        self.node = node
+        self.status = Status.DISPATCHED
+        self.busy_since = self.system.model.now
+        self.system.publish(UnitDispatched, incident=incident, unit=self.uid, node=node,
+                            unit_type=self.unit_type, travel_s=float(travel_s))
+        self._mission = self.system.model.env.process(self._respond(incident, travel_s))
+
+    def _respond(self, incident: int, travel_s: float) -> Any:
+        system = self.system
+        env = system.model.env
+        plan = system.plan
+        yield env.timeout(system.turnout_s(self.unit_type))
+        self.status = Status.EN_ROUTE
+        system.publish(UnitEnRoute, incident=incident, unit=self.uid, node=self.node)
+        yield env.timeout(system.drive_s(travel_s, int(plan.priority[incident])))
+        self.node = int(plan.node[incident])
+        self.status = Status.ON_SCENE
+        system.publish(UnitOnScene, incident=incident, unit=self.uid, node=self.node)
+        yield env.timeout(float(plan.on_scene_s[incident]))
+        if self.unit_type == "ambulance" and plan.transport[incident]:
+            hospital, drive = system.nearest_hospital(self.node)
+            self.status = Status.TRANSPORTING
+            system.publish(UnitTransporting, incident=incident, unit=self.uid, node=self.node,
+                           hospital=hospital.index)
+            yield env.timeout(system.drive_s(drive))
+            self.node = hospital.node
+            self.status = Status.AT_HOSPITAL
+            hospital.patients += 1
+            system.publish(UnitAtHospital, incident=incident, unit=self.uid, node=self.node,
+                           hospital=hospital.index)
+            yield env.timeout(float(plan.handover_s[incident]))
+        self.status = Status.RETURNING
+        self.busy_since = None
+        self._return_from, self._return_start = self.node, env.now
+        system.publish(UnitCleared, incident=incident, unit=self.uid, node=self.node)
+        system.centre.unit_free(self)
+        if self.status is Status.RETURNING:  # not re-dispatched at once by unit_free
+            try:
+                yield env.timeout(system.drive_s(system.time_home(self, self.node)))
+            except simpy.Interrupt:
+                return
+            self.node = self.home
+            self.status = Status.AT_STATION
+            system.publish(UnitAtStation, unit=self.uid, node=self.node)

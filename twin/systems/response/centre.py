@@ -1,0 +1,113 @@
+"""The emergency centre: call-takers, dispatchers and the queue of waiting incidents.
+
+Call-takers and dispatchers are simpy priority resources: when all are busy,
+calls wait in order of priority, then of arrival. After the interview and the
+dispatcher's processing, each unit type the incident needs becomes a request to
+the dispatch policy. What cannot be covered at once waits in the pending queue,
+again by priority then time, and is served as units come free.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from twin.systems.response.dispatch import Request
+from twin.systems.response.events import (
+    CallAnswered,
+    CallReceived,
+    DispatchRequested,
+    IncidentDequeued,
+    IncidentQueued,
+    IncidentOccurred,
+)
+
+if TYPE_CHECKING:
+    from twin.systems.response.agents import Unit
+    from twin.systems.response.system import ResponseSystem
+
+
+class DispatchCentre:
+    """Answers calls, dispatches units, keeps the pending queue."""
+
+    def __init__(self, system: ResponseSystem) -> None:
+        self.system = system
+        env = system.model.env
+        calls = system.config.call_handling
+        self.call_takers = simpy.PriorityResource(env, capacity=calls.call_takers)
+        self.dispatchers = simpy.PriorityResource(env, capacity=calls.dispatchers)
+        # (priority, call time, incident, unit type) -> units still missing; kept sorted.
+        self._pending: list[tuple[int, float, int, str]] = []
+        self._missing: dict[tuple[int, str], int] = {}
+
+    @property
+    def queue_length(self) -> int:
+        """Incidents waiting for at least one unit, counted per unit type."""
+        return len(self._pending)
+
+    def incidents(self) -> Any:
+        """Simpy process: start each planned incident at its time."""
+        env = self.system.model.env
+        plan = self.system.plan
+        for incident in range(len(plan)):
+            delay = plan.time[incident] - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            env.process(self._call(incident))
+
+    def _call(self, incident: int) -> Any:
+        system = self.system
+        env = system.model.env
+        plan = system.plan
+        priority = int(plan.priority[incident])
+        node = int(plan.node[incident])
+        system.publish(IncidentOccurred, incident=incident, node=node,
+                       incident_type=plan.types[plan.type_index[incident]], priority=priority)
+        system.publish(CallReceived, incident=incident, node=node, priority=priority)
+        with self.call_takers.request(priority=priority) as request:
+            yield request
+            yield env.timeout(float(plan.ring_s[incident]))
+            system.publish(CallAnswered, incident=incident, node=node)
+            yield env.timeout(float(plan.interview_s[incident]))
+        with self.dispatchers.request(priority=priority) as request:
+            yield request
+            yield env.timeout(float(plan.dispatch_s[incident]))
+        system.publish(DispatchRequested, incident=incident, node=node)
+        kind = system.config.incident_types[plan.types[plan.type_index[incident]]]
+        for unit_type, count in kind.units.items():
+            missing = self._send(incident, unit_type, count)
+            if missing:
+                key = (priority, float(plan.time[incident]), incident, unit_type)
+                bisect.insort(self._pending, key)
+                self._missing[(incident, unit_type)] = missing
+                system.publish(IncidentQueued, incident=incident, node=node, unit_type=unit_type, missing=missing)
+
+    def _send(self, incident: int, unit_type: str, count: int) -> int:
+        """Dispatch up to ``count`` units; return how many are still missing."""
+        system = self.system
+        plan = system.plan
+        available = [u for u in system.units_of[unit_type] if u.available]
+        request = Request(incident=incident, node=int(plan.node[incident]), priority=int(plan.priority[incident]),
+                          incident_type=plan.types[plan.type_index[incident]], unit_type=unit_type, count=count)
+        chosen = system.policy.choose(request, available, system.router) if available else []
+        for unit, travel_s in chosen:
+            unit.dispatch(incident, travel_s)
+        return count - len(chosen)
+
+    def unit_free(self, unit: Unit) -> None:
+        """A unit cleared: serve the oldest most urgent incident waiting for its type."""
+        for key in self._pending:
+            _, _, incident, unit_type = key
+            if unit_type != unit.unit_type:
+                continue
+            missing = self._send(incident, unit_type, self._missing[(incident, unit_type)])
+            if missing:
+                self._missing[(incident, unit_type)] = missing
+            else:
+                self._pending.remove(key)
+                del self._missing[(incident, unit_type)]
+                self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
+                                    unit_type=unit_type)
+            return

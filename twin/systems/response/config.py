@@ -1,0 +1,193 @@
+"""The ``response:`` section of a scenario, with documented defaults.
+
+Sources of the defaults
+-----------------------
+* Turnout time 60 s (EMS) and 80 s (fire), first-engine travel target 240 s,
+  ALS travel target 480 s: NFPA 1710 (2020), §4.1.2.1.
+* Call answering within 15 s for 90 % of calls, call processing about 60 s:
+  NFPA 1221 (2019), §7.4; the means below sit inside those bounds.
+* On-scene and hospital hand-over times: typical urban EMS figures (on scene
+  about 15–20 min, hand-over about 20 min; e.g. Cone et al., Prehosp Emerg Care
+  2013; NHS England ambulance quality indicators).
+* Lights-and-sirens time saving: roughly 10–25 % of the driving time in urban
+  studies (Hunt et al., Ann Emerg Med 1995; Ho & Casey 1998); the defaults divide
+  travel time by 1.25 (priority 1) and 1.1 (priority 2).
+* Hour-of-day profile: EMS demand peaks late morning to early evening and is
+  lowest around 04:00–06:00 (e.g. Cantwell et al., Am J Emerg Med 2015); the
+  24 multipliers below follow that shape with mean 1.
+
+All times are seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from twin.sim.config import Duration, StrictModel
+
+UNIT_TYPES = ("police", "ambulance", "fire")
+
+#: City facility kinds that can house each unit type, in order of preference.
+STATION_KINDS: dict[str, tuple[str, ...]] = {
+    "police": ("police",),
+    "ambulance": ("ambulance_station", "fire_station", "hospital"),
+    "fire": ("fire_station",),
+}
+
+HOUR_PROFILE = [0.55, 0.48, 0.42, 0.38, 0.36, 0.38, 0.52, 0.78, 1.02, 1.18, 1.26, 1.3,
+                1.3, 1.28, 1.26, 1.26, 1.28, 1.3, 1.28, 1.2, 1.1, 0.98, 0.84, 0.7]
+WEEKDAY_PROFILE = [0.97, 0.96, 0.96, 0.98, 1.04, 1.06, 1.03]  # Monday first
+
+
+class IncidentType(StrictModel):
+    """One kind of incident: how often, how urgent, what it needs, how long it takes."""
+
+    share: float = Field(gt=0, description="relative frequency among incident types")
+    priority: Literal[1, 2, 3]
+    units: dict[Literal["police", "ambulance", "fire"], int] = Field(min_length=1)
+    on_scene: Duration
+    transport_probability: float = Field(default=0.0, ge=0, le=1)
+    target_s: float | None = Field(default=None, gt=0,
+                                   description="response-time target; default by priority")
+
+    @field_validator("units")
+    @classmethod
+    def _positive_counts(cls, units: dict[str, int]) -> dict[str, int]:
+        for kind, count in units.items():
+            if count < 1:
+                raise ValueError(f"units.{kind} must be at least 1, got {count}")
+        return units
+
+
+def _lognormal(mean_s: float, cv: float = 0.5) -> Duration:
+    return Duration(distribution="lognormal", mean_s=mean_s, cv=cv)
+
+
+DEFAULT_TYPES: dict[str, IncidentType] = {
+    "medical_p1": IncidentType(share=0.12, priority=1, units={"ambulance": 1}, on_scene=_lognormal(1200),
+                               transport_probability=0.85),
+    "medical_p2": IncidentType(share=0.22, priority=2, units={"ambulance": 1}, on_scene=_lognormal(1000),
+                               transport_probability=0.6),
+    "medical_p3": IncidentType(share=0.14, priority=3, units={"ambulance": 1}, on_scene=_lognormal(900),
+                               transport_probability=0.3),
+    "fire": IncidentType(share=0.05, priority=1, units={"fire": 2}, on_scene=_lognormal(2400, 0.7),
+                         target_s=240 + 80 + 90),
+    "traffic_collision": IncidentType(share=0.1, priority=2, units={"police": 1, "ambulance": 1},
+                                      on_scene=_lognormal(1800), transport_probability=0.3),
+    "crime_in_progress": IncidentType(share=0.12, priority=1, units={"police": 2}, on_scene=_lognormal(2400)),
+    "crime_report": IncidentType(share=0.25, priority=3, units={"police": 1}, on_scene=_lognormal(2100)),
+}
+
+
+class Arrivals(StrictModel):
+    """When and how often incidents happen."""
+
+    per_day: float = Field(default=120.0, ge=0, description="mean incidents per day")
+    hour_profile: list[float] = Field(default_factory=lambda: list(HOUR_PROFILE), min_length=24, max_length=24)
+    weekday_profile: list[float] = Field(default_factory=lambda: list(WEEKDAY_PROFILE),
+                                         min_length=7, max_length=7)
+
+    @field_validator("hour_profile", "weekday_profile")
+    @classmethod
+    def _non_negative(cls, values: list[float]) -> list[float]:
+        if any(v < 0 for v in values) or sum(values) <= 0:
+            raise ValueError("multipliers must be non-negative and not all zero")
+        return values
+
+
+class CallHandling(StrictModel):
+    """Call-takers answer and interview; dispatchers assign units."""
+
+    call_takers: int = Field(default=3, ge=1)
+    dispatchers: int = Field(default=2, ge=1)
+    ring_s: Duration = Field(default_factory=lambda: _lognormal(8, 0.6),
+                             description="from ringing to pick-up by a free call-taker")
+    interview_s: Duration = Field(default_factory=lambda: _lognormal(75, 0.5))
+    dispatch_s: Duration = Field(default_factory=lambda: _lognormal(30, 0.5))
+
+
+class Station(StrictModel):
+    """A station given by position (degrees) and an optional name."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    name: str = ""
+
+
+class UnitFleet(StrictModel):
+    """The units of one type and where they are based.
+
+    ``stations``: ``auto`` uses the city's facilities of a suitable kind, and
+    when there are none places ``ceil(count / 2)`` stations spread over the
+    populated area; or a list of positions.
+    """
+
+    count: int = Field(ge=0)
+    stations: Literal["auto"] | list[Station] = "auto"
+    turnout_s: Duration = Field(default_factory=lambda: Duration(distribution="fixed", mean_s=60))
+
+    @field_validator("stations")
+    @classmethod
+    def _some_stations(cls, stations: str | list[Station]) -> str | list[Station]:
+        if isinstance(stations, list) and not stations:
+            raise ValueError("give at least one station, or 'auto'")
+        return stations
+
+
+def _default_fleets() -> dict[str, UnitFleet]:
+    return {
+        "police": UnitFleet(count=6),
+        "ambulance": UnitFleet(count=6),
+        "fire": UnitFleet(count=4, turnout_s=Duration(distribution="fixed", mean_s=80)),
+    }
+
+
+class PolicyChoice(StrictModel):
+    """A registered policy by name, with its keyword parameters."""
+
+    name: str
+    params: dict[str, object] = Field(default_factory=dict)
+
+
+class ResponseConfig(StrictModel):
+    """Scenario section ``response``."""
+
+    arrivals: Arrivals = Field(default_factory=Arrivals)
+    incident_types: dict[str, IncidentType] = Field(default_factory=lambda: dict(DEFAULT_TYPES), min_length=1)
+    call_handling: CallHandling = Field(default_factory=CallHandling)
+    units: dict[Literal["police", "ambulance", "fire"], UnitFleet] = Field(default_factory=_default_fleets)
+    hospitals: Literal["auto"] | list[Station] = "auto"
+    handover_s: Duration = Field(default_factory=lambda: _lognormal(1200, 0.5))
+    lights_and_sirens: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 1.25, 2: 1.1, 3: 1.0})
+    travel_time_scale: float = Field(default=1.0, ge=0,
+                                     description="multiplies every drive time; 0 makes driving instantaneous")
+    targets_s: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})
+    dispatch: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="closest"))
+
+    @field_validator("lights_and_sirens")
+    @classmethod
+    def _speed_factors(cls, factors: dict[int, float]) -> dict[int, float]:
+        for priority, factor in factors.items():
+            if factor <= 0:
+                raise ValueError(f"the speed factor of priority {priority} must be positive, got {factor}")
+        return factors
+
+    @model_validator(mode="after")
+    def _every_needed_unit_exists(self) -> ResponseConfig:
+        for name, kind in self.incident_types.items():
+            for unit_type, count in kind.units.items():
+                have = self.units[unit_type].count if unit_type in self.units else 0
+                if have == 0:
+                    raise ValueError(f"incident type {name!r} needs {unit_type} units but the scenario has none "
+                                     f"(set response.units.{unit_type}.count)")
+                if have < count:
+                    raise ValueError(f"incident type {name!r} needs {count} {unit_type} units but the scenario "
+                                     f"has only {have}")
+        return self
+
+    def target_of(self, incident_type: str) -> float:
+        """Response-time target of an incident type, seconds."""
+        kind = self.incident_types[incident_type]
+        return kind.target_s if kind.target_s is not None else self.targets_s.get(kind.priority, 1800.0)

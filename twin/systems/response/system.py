@@ -1,0 +1,178 @@
+"""The emergency-response system: install units, hospitals and the centre on a model."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from twin.city import City
+from twin.city.routing import Router
+from twin.errors import TwinError
+from twin.sim import policies
+from twin.sim.events import Event
+from twin.sim.model import CityModel
+from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
+from twin.systems.response.agents import Hospital, Status, Unit
+from twin.systems.response.centre import DispatchCentre
+from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
+from twin.systems.response.incidents import IncidentPlan, plan_incidents
+from twin.systems.response.kpis import response_kpis
+
+
+def spread_nodes(city: City, count: int) -> np.ndarray:
+    """``count`` nodes spread over the populated area: greedy farthest-point
+    selection among nodes with above-median population weight, starting next
+    to the population-weighted centre."""
+    net = city.drive
+    weight = city.population_weight
+    candidates = np.flatnonzero(weight >= np.median(weight))
+    cx = float(np.dot(weight, net.x))
+    cy = float(np.dot(weight, net.y))
+    first = candidates[np.argmin(np.hypot(net.x[candidates] - cx, net.y[candidates] - cy))]
+    chosen = [int(first)]
+    nearest = np.hypot(net.x[candidates] - net.x[first], net.y[candidates] - net.y[first])
+    while len(chosen) < min(count, len(candidates)):
+        pick = int(candidates[np.argmax(nearest)])
+        chosen.append(pick)
+        nearest = np.minimum(nearest, np.hypot(net.x[candidates] - net.x[pick], net.y[candidates] - net.y[pick]))
+    return np.array(chosen, dtype=np.int64)
+
+
+def _snap(city: City, stations: list[Station], where: str) -> list[tuple[int, str]]:
+    placed = []
+    for i, station in enumerate(stations):
+        x, y = city.to_projected(station.lon, station.lat)
+        node, dist = city.drive.nearest_node(x, y)
+        if dist[0] > 1000:
+            raise TwinError(f"{where}[{i}]: ({station.lon}, {station.lat}) is {dist[0]:,.0f} m from the "
+                            f"nearest road of {city.name}: the station is off the network")
+        placed.append((int(node[0]), station.name or f"{where.split('.')[-2]} {i + 1}"))
+    return placed
+
+
+class ResponseSystem:
+    """Emergency calls, dispatch and units (scenario section ``response``)."""
+
+    section: ClassVar[str] = "response"
+    Config: ClassVar[type[ResponseConfig]] = ResponseConfig
+
+    def install(self, model: CityModel, config: ResponseConfig) -> None:
+        """Place stations, units and hospitals; plan the incidents; start the centre."""
+        self.model = model
+        self.config = config
+        city = model.city
+        self.router = Router(city.drive)
+        self.policy = policies.create("dispatch", config.dispatch.name, config.dispatch.params,
+                                      where="response.dispatch")
+        self._turnout = model.streams("response.turnout")
+
+        self.station_nodes, self.station_names, station_of_type = self._stations(city)
+        self.units: list[Unit] = []
+        self.units_of: dict[str, list[Unit]] = {t: [] for t in UNIT_TYPES}
+        for unit_type, fleet in config.units.items():
+            homes = station_of_type[unit_type]
+            for i in range(fleet.count):
+                unit = Unit(model, self, len(self.units), unit_type, homes[i % len(homes)])
+                self.units.append(unit)
+                self.units_of[unit_type].append(unit)
+
+        self.hospitals = [Hospital(model, i, node, name) for i, (node, name) in enumerate(self._hospitals(city))]
+        # All-to-one trees to every station and hospital: routes home and to hospital
+        # are then lookups, never searches.
+        self._home_trees = {int(n): self.router.times_to(int(n)) for n in np.unique(self.station_nodes)}
+        self._hospital_time = np.vstack([self.router.times_to(h.node)[0] for h in self.hospitals])
+
+        self.plan: IncidentPlan = plan_incidents(config, city.population_weight, model.streams,
+                                                 model.start, model.duration_s)
+        self.centre = DispatchCentre(self)
+        model.env.process(self.centre.incidents())
+
+    def _stations(self, city: City) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+        nodes: list[int] = []
+        names: list[str] = []
+        of_type: dict[str, list[int]] = {}
+        for unit_type, fleet in self.config.units.items():
+            if fleet.count == 0:
+                continue
+            if fleet.stations == "auto":
+                placed = self._auto_stations(city, unit_type, fleet.count)
+            else:
+                placed = _snap(city, fleet.stations, f"response.units.{unit_type}.stations")
+            of_type[unit_type] = list(range(len(nodes), len(nodes) + len(placed)))
+            nodes += [node for node, _ in placed]
+            names += [name for _, name in placed]
+        return np.array(nodes, dtype=np.int64), names, of_type
+
+    def _auto_stations(self, city: City, unit_type: str, count: int) -> list[tuple[int, str]]:
+        fac = city.facilities
+        for kind in STATION_KINDS[unit_type]:
+            rows = fac.of_kind(kind)
+            if len(rows):
+                return [(int(fac.node[r]), fac.name[r] or f"{kind} {r}") for r in rows]
+        spread = spread_nodes(city, math.ceil(count / 2))
+        return [(int(n), f"{unit_type} station {i + 1}") for i, n in enumerate(spread)]
+
+    def _hospitals(self, city: City) -> list[tuple[int, str]]:
+        if self.config.hospitals != "auto":
+            return _snap(city, self.config.hospitals, "response.hospitals")
+        rows = city.facilities.of_kind("hospital")
+        if len(rows):
+            return [(int(city.facilities.node[r]), city.facilities.name[r] or f"hospital {r}") for r in rows]
+        return [(int(spread_nodes(city, 1)[0]), "hospital (placed)")]
+
+    # --- services for units and the centre -------------------------------------------------
+
+    def publish(self, event_type: type[Event], *, node: int = -1, **fields: Any) -> None:
+        """Publish an event of this system, stamped with the time and the node's position."""
+        net = self.model.city.drive
+        x = float(net.x[node]) if node >= 0 else math.nan
+        y = float(net.y[node]) if node >= 0 else math.nan
+        self.model.publish(event_type(time=self.model.now, node=node, x=x, y=y, **fields))
+
+    def turnout_s(self, unit_type: str) -> float:
+        """Crew-to-vehicle time of a unit of this type, seconds."""
+        return float(self.config.units[unit_type].turnout_s.sample(self._turnout))
+
+    def drive_s(self, network_s: float, priority: int | None = None) -> float:
+        """Driving time for a network travel time, with lights and sirens for ``priority``."""
+        factor = self.config.lights_and_sirens.get(priority, 1.0) if priority is not None else 1.0
+        return network_s * self.config.travel_time_scale / factor
+
+    def nearest_hospital(self, node: int) -> tuple[Hospital, float]:
+        """The hospital reached soonest from ``node``, with the network travel time (s)."""
+        index = int(np.argmin(self._hospital_time[:, node]))
+        return self.hospitals[index], float(self._hospital_time[index, node])
+
+    def time_home(self, unit: Unit, node: int) -> float:
+        """Network travel time (s) from ``node`` to the unit's station."""
+        return float(self._home_trees[unit.home][0][node])
+
+    def node_on_way_home(self, unit: Unit, start: int, elapsed_s: float) -> int:
+        """The last node passed ``elapsed_s`` seconds after leaving ``start`` for home."""
+        dist, succ = self._home_trees[unit.home]
+        scale = self.config.travel_time_scale
+        if scale == 0:
+            return unit.home
+        budget = dist[start] - elapsed_s / scale
+        node = start
+        while node != unit.home and dist[succ[node]] >= budget:
+            node = int(succ[node])
+        return node
+
+    def reporters(self) -> dict[str, Any]:
+        """Sampled every interval: busy units per type and the pending queue."""
+        def busy(unit_type: str) -> Any:
+            return lambda m: sum(1 for u in self.units_of[unit_type] if not u.available)
+        reporters: dict[str, Any] = {f"busy_{t}": busy(t) for t in self.config.units}
+        reporters["queue_length"] = lambda m: self.centre.queue_length
+        reporters["returning_units"] = lambda m: sum(1 for u in self.units if u.status is Status.RETURNING)
+        return reporters
+
+    def kpis(self, events: pd.DataFrame, config: ResponseConfig, model: CityModel) -> dict[str, Any]:
+        """Response-time, utilisation and queue KPIs (see :mod:`twin.systems.response.kpis`)."""
+        fleet = {t: f.count for t, f in config.units.items()}
+        targets = {name: config.target_of(name) for name in config.incident_types}
+        return response_kpis(events, fleet, targets, warmup_s=model.warmup_s, end_s=model.duration_s)

@@ -61,6 +61,48 @@ def _city_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+BASELINE = "scenarios/baseline.yaml"
+
+
+def _scenario_path(text: str) -> Path:
+    """A scenario path as given, or under the project's ``scenarios/`` folder."""
+    path = Path(text)
+    if not path.exists():
+        bundled = Path(__file__).resolve().parents[1] / text
+        if bundled.exists():
+            return bundled
+    return path
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from twin.experiments import simulate
+    from twin.experiments.outputs import write_run
+    from twin.report.kpi_table import print_kpi_table
+    from twin.scenario import load_scenario
+
+    path = _scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    seed = scenario.run.seed if args.seed is None else args.seed
+    hours = scenario.run.duration / 3600
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:.1f}/{task.total:.1f} h simulated"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"{scenario.name} (seed {seed})", total=hours)
+        try:
+            result = simulate(scenario, seed, on_progress=lambda t: progress.update(task, completed=t / 3600))
+        except TwinError as exc:
+            raise TwinError(f"{path}: {exc}") from None
+        progress.update(task, completed=hours)
+    folder = write_run(result, Path(args.out) if args.out else None)
+    print_kpi_table(result.kpis, console)
+    timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items())
+    console.print(f"{len(result.events):,} events; {timings}")
+    console.print(f"report: {folder / 'report.md'}")
+    return 0
+
+
 def _bench_routing(args: argparse.Namespace) -> int:
     from twin.bench.routing import run
 
@@ -71,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
         prog="python run.py",
-        description="Public-safety digital twin of a city. With no command: describe the built-in city "
-                    "(central Helsinki, offline).")
+        description="Public-safety digital twin of a city. With no command: run the baseline scenario "
+                    f"({BASELINE}, central Helsinki, offline).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     city = commands.add_parser("city", help="load, describe and map a city")
@@ -90,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_city_info)
     plot.set_defaults(handler=_city_plot)
 
+    run = commands.add_parser("run", help="run a scenario and write events, KPIs and a report")
+    run.add_argument("scenario", metavar="SCENARIO", nargs="?", default=BASELINE,
+                     help=f"scenario YAML file (default: {BASELINE})")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<scenario>/<run-id>)")
+    run.set_defaults(handler=_run)
+
     bench = commands.add_parser("bench", help="performance benchmarks (ratios against references)")
     bench_commands = bench.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
     routing = bench_commands.add_parser(
@@ -104,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["city", "info", "helsinki"])
+        args = parser.parse_args(["run"])
     try:
         return args.handler(args)
     except TwinError as exc:

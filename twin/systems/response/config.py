@@ -25,7 +25,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from twin.errors import TwinError
+from twin.sim import policies
 from twin.sim.config import Duration, StrictModel
+from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 
 UNIT_TYPES = ("police", "ambulance", "fire")
 
@@ -144,11 +147,19 @@ def _default_fleets() -> dict[str, UnitFleet]:
     }
 
 
-class PolicyChoice(StrictModel):
-    """A registered policy by name, with its keyword parameters."""
+class DispatchChoice(StrictModel):
+    """The dispatch policy by registered name, with its keyword parameters."""
 
-    name: str
+    name: str = "closest"
     params: dict[str, object] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _registered(self) -> DispatchChoice:
+        try:
+            policies.create("dispatch", self.name, self.params)
+        except TwinError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class ResponseConfig(StrictModel):
@@ -164,7 +175,7 @@ class ResponseConfig(StrictModel):
     travel_time_scale: float = Field(default=1.0, ge=0,
                                      description="multiplies every drive time; 0 makes driving instantaneous")
     targets_s: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})
-    dispatch: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="closest"))
+    dispatch: DispatchChoice = Field(default_factory=DispatchChoice)
 
     @field_validator("lights_and_sirens")
     @classmethod

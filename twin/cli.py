@@ -109,6 +109,12 @@ def _bench_routing(args: argparse.Namespace) -> int:
     return run(quick=args.quick, console=console)
 
 
+def _bench_sim(args: argparse.Namespace) -> int:
+    from twin.bench.sim import run
+
+    return run(quick=args.quick, console=console)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
@@ -145,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
         "routing", help="our Dijkstra vs scipy and networkx; k-nearest and point-to-point; cached load")
     routing.add_argument("--quick", action="store_true", help="smaller graphs and fewer repeats (smoke test)")
     routing.set_defaults(handler=_bench_routing)
+    sim = bench_commands.add_parser(
+        "sim", help="one simulated day, 100k intersections, 150 units, ~5,000 and ~10,000 incidents")
+    sim.add_argument("--quick", action="store_true", help="a 10k-intersection city (smoke test)")
+    sim.set_defaults(handler=_bench_sim)
     return parser
 
 

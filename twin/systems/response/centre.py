@@ -38,14 +38,15 @@ class DispatchCentre:
         calls = system.config.call_handling
         self.call_takers = simpy.PriorityResource(env, capacity=calls.call_takers)
         self.dispatchers = simpy.PriorityResource(env, capacity=calls.dispatchers)
-        # (priority, call time, incident, unit type) -> units still missing; kept sorted.
-        self._pending: list[tuple[int, float, int, str]] = []
+        # Per unit type, the waiting incidents as (priority, call time, incident), kept sorted,
+        # so the next one to serve is always the first: O(1) when a unit comes free.
+        self._pending: dict[str, list[tuple[int, float, int]]] = {}
         self._missing: dict[tuple[int, str], int] = {}
 
     @property
     def queue_length(self) -> int:
         """Incidents waiting for at least one unit, counted per unit type."""
-        return len(self._pending)
+        return len(self._missing)
 
     def incidents(self) -> Any:
         """Simpy process: start each planned incident at its time."""
@@ -79,8 +80,8 @@ class DispatchCentre:
         for unit_type, count in kind.units.items():
             missing = self._send(incident, unit_type, count)
             if missing:
-                key = (priority, float(plan.time[incident]), incident, unit_type)
-                bisect.insort(self._pending, key)
+                key = (priority, float(plan.time[incident]), incident)
+                bisect.insort(self._pending.setdefault(unit_type, []), key)
                 self._missing[(incident, unit_type)] = missing
                 system.publish(IncidentQueued, incident=incident, node=node, unit_type=unit_type, missing=missing)
 
@@ -98,16 +99,16 @@ class DispatchCentre:
 
     def unit_free(self, unit: Unit) -> None:
         """A unit cleared: serve the oldest most urgent incident waiting for its type."""
-        for key in self._pending:
-            _, _, incident, unit_type = key
-            if unit_type != unit.unit_type:
-                continue
-            missing = self._send(incident, unit_type, self._missing[(incident, unit_type)])
-            if missing:
-                self._missing[(incident, unit_type)] = missing
-            else:
-                self._pending.remove(key)
-                del self._missing[(incident, unit_type)]
-                self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
-                                    unit_type=unit_type)
+        unit_type = unit.unit_type
+        waiting = self._pending.get(unit_type)
+        if not waiting:
             return
+        incident = waiting[0][2]
+        missing = self._send(incident, unit_type, self._missing[(incident, unit_type)])
+        if missing:
+            self._missing[(incident, unit_type)] = missing
+        else:
+            waiting.pop(0)
+            del self._missing[(incident, unit_type)]
+            self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
+                                unit_type=unit_type)

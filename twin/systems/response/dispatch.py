@@ -61,6 +61,10 @@ class ClosestAvailable:
     def choose(self, request: Request, available: list[Unit], router: Router) -> list[tuple[Unit, float]]:
         if not available:
             return []
+        if len(available) <= request.count:
+            # Every available unit goes: point-to-point times instead of a wide search.
+            chosen = [(unit, router.route(unit.position(), request.node)[0]) for unit in available]
+            return [(unit, t) for unit, t in chosen if t <= self.max_travel_s]
         if self._mask is None or self._mask.size != router.net.n_nodes:
             self._mask = np.zeros(router.net.n_nodes, dtype=bool)
         at_node: dict[int, list[Unit]] = {}

@@ -55,6 +55,7 @@ class CityModel(mesa.Model):
         self.bus = EventBus()
         self.systems: list[tuple[System, BaseModel]] = []
         self._reporters: dict[str, Callable[[CityModel], Any]] = {}
+        self._queries: dict[str, Callable[..., Any]] = {}
         self.datacollector: mesa.DataCollector | None = None
 
     @property
@@ -69,6 +70,22 @@ class CityModel(mesa.Model):
     def publish(self, event: Event) -> Event | None:
         """Publish an event on the bus (see :meth:`EventBus.publish`)."""
         return self.bus.publish(event)
+
+    def provide(self, name: str, query: Callable[..., Any]) -> None:
+        """Offer a read-only query to other systems (e.g. ``"people_per_node"``).
+
+        Systems never import each other; a system that owns some state (where
+        people are) provides a query, and others ask for it by name.
+        """
+        self._queries[name] = query
+
+    def query(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a query provided by an installed system (``KeyError`` if none provides it)."""
+        return self._queries[name](*args, **kwargs)
+
+    def has_query(self, name: str) -> bool:
+        """Whether an installed system provides ``name``."""
+        return name in self._queries
 
     def install(self, system: System, config: BaseModel) -> None:
         """Install a system with its scenario section and collect its reporters."""

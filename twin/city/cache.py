@@ -22,7 +22,7 @@ from twin.city.city import City, Facilities
 from twin.city.network import RoadNetwork
 
 #: Bump when the processing changes, so stale entries are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def cache_dir() -> Path:

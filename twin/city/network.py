@@ -121,6 +121,10 @@ class RoadNetwork:
         Street lighting from OSM ``lit``: 1 yes, 0 no, -1 unknown.
     edge_oneway : bool[m]
         Whether the road is one-way.
+    geom_offsets, geom_x, geom_y : int64[m + 1], float64[k], float64[k]
+        Optional road shapes for maps: edge ``e`` is the polyline of points
+        ``geom_offsets[e]:geom_offsets[e + 1]``, metres. Empty (the default)
+        means straight lines between the end nodes.
     """
 
     crs: str
@@ -137,6 +141,9 @@ class RoadNetwork:
     edge_class: np.ndarray
     edge_lit: np.ndarray
     edge_oneway: np.ndarray
+    geom_offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    geom_x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    geom_y: np.ndarray = field(default_factory=lambda: np.zeros(0))
     forward: CSR = field(init=False)
     reverse: CSR = field(init=False)
 
@@ -159,7 +166,8 @@ class RoadNetwork:
     def array_fields() -> tuple[str, ...]:
         """Names of the per-node and per-edge arrays that define the network."""
         return ("x", "y", "lon", "lat", "osmid", "edge_u", "edge_v", "edge_length",
-                "edge_speed", "edge_time", "edge_class", "edge_lit", "edge_oneway")
+                "edge_speed", "edge_time", "edge_class", "edge_lit", "edge_oneway",
+                "geom_offsets", "geom_x", "geom_y")
 
     @property
     def n_nodes(self) -> int:
@@ -175,6 +183,14 @@ class RoadNetwork:
         """Length of road, km, counting a two-way road once."""
         one_way = self.edge_oneway
         return float(self.edge_length[one_way].sum() + self.edge_length[~one_way].sum() / 2) / 1000
+
+    def edge_polylines(self) -> list[np.ndarray]:
+        """Each edge's shape as an ``(k, 2)`` array of x/y metres (for drawing)."""
+        if len(self.geom_offsets) == self.n_edges + 1:
+            points = np.column_stack([self.geom_x, self.geom_y])
+            return np.split(points, self.geom_offsets[1:-1])
+        return list(np.stack([np.column_stack([self.x[self.edge_u], self.y[self.edge_u]]),
+                              np.column_stack([self.x[self.edge_v], self.y[self.edge_v]])], axis=1))
 
     @cached_property
     def _kdtree(self) -> cKDTree:

@@ -208,6 +208,16 @@ def _to_arrays(graph: nx.MultiDiGraph, lonlat: dict[int, tuple[float, float]]) -
     index = {int(n): i for i, n in enumerate(osmids)}
     nodes = graph.nodes
     edges = list(graph.edges(data=True))
+    shapes = []
+    for u, v, d in edges:
+        line = d.get("geometry")
+        if line is None:
+            shapes.append(np.array([[nodes[u]["x"], nodes[u]["y"]], [nodes[v]["x"], nodes[v]["y"]]]))
+        else:
+            shapes.append(np.asarray(line.coords)[:, :2])
+    offsets = np.zeros(len(shapes) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in shapes], out=offsets[1:])
+    points = np.concatenate(shapes) if shapes else np.zeros((0, 2))
     return RoadNetwork(
         crs=graph.graph["crs"].to_string() if hasattr(graph.graph["crs"], "to_string") else str(graph.graph["crs"]),
         x=np.array([nodes[n]["x"] for n in osmids], dtype=np.float64),
@@ -223,4 +233,7 @@ def _to_arrays(graph: nx.MultiDiGraph, lonlat: dict[int, tuple[float, float]]) -
         edge_class=np.array([road_class_code(str(_first(d["highway"]))) for *_, d in edges], dtype=np.int8),
         edge_lit=np.array([_lit_code(d.get("lit", "")) for *_, d in edges], dtype=np.int8),
         edge_oneway=np.array([bool(_first(d.get("oneway", False))) for *_, d in edges], dtype=bool),
+        geom_offsets=offsets,
+        geom_x=np.ascontiguousarray(points[:, 0]),
+        geom_y=np.ascontiguousarray(points[:, 1]),
     )

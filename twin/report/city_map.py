@@ -25,8 +25,7 @@ FACILITY_STYLE: dict[str, tuple[str, str]] = {
 def draw_roads(ax: plt.Axes, city: City, color: str = "#555555") -> None:
     """Draw the drivable roads, wider for higher road classes."""
     net = city.drive
-    segments = np.stack([np.column_stack([net.x[net.edge_u], net.y[net.edge_u]]),
-                         np.column_stack([net.x[net.edge_v], net.y[net.edge_v]])], axis=1)
+    segments = net.edge_polylines()
     widths = np.where(net.edge_class <= 2, 1.4, np.where(net.edge_class <= 4, 0.9, 0.5))
     ax.add_collection(LineCollection(segments, linewidths=widths, colors=color, zorder=1))
     ax.set_aspect("equal")

@@ -11,6 +11,7 @@ import pandas as pd
 from twin.city import City
 from twin.city.routing import Router
 from twin.errors import TwinError
+from twin.kernels.trees import advance_on_tree
 from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
@@ -156,11 +157,7 @@ class ResponseSystem:
         scale = self.config.travel_time_scale
         if scale == 0:
             return unit.home
-        budget = dist[start] - elapsed_s / scale
-        node = start
-        while node != unit.home and dist[succ[node]] >= budget:
-            node = int(succ[node])
-        return node
+        return int(advance_on_tree(succ, dist, start, elapsed_s / scale))
 
     def reporters(self) -> dict[str, Any]:
         """Sampled every interval: busy units per type and the pending queue."""

@@ -30,7 +30,7 @@ def _stations(system: Any) -> list[StationMark]:
     """One mark per (station, unit type based there), counting the units."""
     marks = []
     for index, (node, name) in enumerate(zip(system.station_nodes, system.station_names, strict=True)):
-        based = Counter(unit.unit_type for unit in system.units if unit.station == index)
+        based = Counter(unit.unit_type for unit in system.units if unit.base_station == index)
         marks += [StationMark(int(node), name, unit_type, count) for unit_type, count in based.items()]
     return marks
 

@@ -4,7 +4,9 @@ A unit lives a loop of missions. Dispatched, it turns out (crew to vehicle),
 drives to the scene with lights and sirens, works on scene, maybe carries a
 patient to hospital and hands over, then drives home. From the moment it clears
 it is *available*: a returning unit can be sent to a new incident from wherever
-it is on its way home.
+it is on its way home. An idle unit may also be told to move to another station
+(relocation, or "move-up"): it drives there, available all the way, and that
+station becomes its home.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from twin.systems.response.events import (
     UnitDispatched,
     UnitEnRoute,
     UnitOnScene,
+    UnitRelocated,
     UnitTransporting,
 )
 
@@ -34,6 +37,7 @@ class Status(StrEnum):
 
     AT_STATION = "available_at_station"
     RETURNING = "available_returning"
+    RELOCATING = "available_relocating"
     DISPATCHED = "dispatched"
     EN_ROUTE = "en_route"
     ON_SCENE = "on_scene"
@@ -41,7 +45,9 @@ class Status(StrEnum):
     AT_HOSPITAL = "at_hospital"
 
 
-AVAILABLE = (Status.AT_STATION, Status.RETURNING)
+AVAILABLE = (Status.AT_STATION, Status.RETURNING, Status.RELOCATING)
+#: Available and driving to the home station (position is somewhere on the way).
+DRIVING_HOME = (Status.RETURNING, Status.RELOCATING)
 
 
 class Hospital(mesa.Agent):
@@ -76,6 +82,7 @@ class Unit(mesa.Agent):
         self.uid = uid
         self.unit_type = unit_type
         self.station = station
+        self.base_station = station  # where the unit started the run (relocation changes ``station``)
         self.home: int = int(system.station_nodes[station])
         self.node: int = self.home
         self.status = Status.AT_STATION
@@ -91,7 +98,7 @@ class Unit(mesa.Agent):
 
     def position(self) -> int:
         """The node the unit is at (or last passed, while driving home)."""
-        if self.status is not Status.RETURNING:
+        if self.status not in DRIVING_HOME:
             return self.node
         elapsed = self.system.model.now - self._return_start
         return self.system.node_on_way_home(self, self._return_from, elapsed)
@@ -101,7 +108,7 @@ class Unit(mesa.Agent):
         node = self.position()
         mission = self._mission
         if mission is not None and mission.is_alive and mission is not self.system.model.env.active_process:
-            mission.interrupt("redispatched")  # only ever while driving home
+            mission.interrupt("redispatched")  # only ever while driving home or relocating
         self.node = node
         self.status = Status.DISPATCHED
         self.busy_since = self.system.model.now
@@ -138,11 +145,44 @@ class Unit(mesa.Agent):
         self._return_from, self._return_start = self.node, env.now
         system.publish(UnitCleared, incident=incident, unit=self.uid, node=self.node)
         system.centre.unit_free(self)
-        if self.status is Status.RETURNING:  # not re-dispatched at once by unit_free
-            try:
-                yield env.timeout(system.drive_s(system.time_home(self, self.node)))
-            except simpy.Interrupt:
-                return
-            self.node = self.home
+        system.reposition(self.unit_type)
+        if self.status is Status.RETURNING:  # neither re-dispatched nor relocated just now
+            yield from self._drive_home()
+
+    def _drive_home(self) -> Any:
+        """Drive from ``_return_from`` (left at ``_return_start``) to the home station."""
+        system = self.system
+        try:
+            yield system.model.env.timeout(system.drive_s(system.time_home(self, self._return_from)))
+        except simpy.Interrupt:
+            return  # dispatched or relocated on the way
+        self.node = self.home
+        self.status = Status.AT_STATION
+        system.publish(UnitAtStation, unit=self.uid, node=self.node)
+
+    def relocate(self, station: int) -> None:
+        """Make ``station`` (an index into ``system.station_nodes``) the unit's home and drive there.
+
+        Only for an available unit. It stays available on the way, like a unit
+        driving home after a mission.
+        """
+        system = self.system
+        node = self.position()
+        mission = self._mission
+        if mission is not None and mission.is_alive and mission is not system.model.env.active_process:
+            mission.interrupt("relocated")  # it was driving home or relocating
+        previous = self.station
+        self.station = station
+        self.home = int(system.station_nodes[station])
+        self.node = node
+        self._return_from, self._return_start = node, system.model.now
+        travel_s = system.time_home(self, node)
+        system.publish(UnitRelocated, unit=self.uid, node=node, unit_type=self.unit_type,
+                       from_station=previous, to_station=station, travel_s=float(travel_s))
+        if node == self.home:  # already there (it was passing by)
             self.status = Status.AT_STATION
-            system.publish(UnitAtStation, unit=self.uid, node=self.node)
+            self._mission = None
+            system.publish(UnitAtStation, unit=self.uid, node=node)
+            return
+        self.status = Status.RELOCATING
+        self._mission = system.model.env.process(self._drive_home())

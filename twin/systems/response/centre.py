@@ -4,7 +4,9 @@ Call-takers and dispatchers are simpy priority resources: when all are busy,
 calls wait in order of priority, then of arrival. After the interview and the
 dispatcher's processing, each unit type the incident needs becomes a request to
 the dispatch policy. What cannot be covered at once waits in the pending queue,
-again by priority then time, and is served as units come free.
+again by priority then time, and is served as units come free: a freed unit's
+type is offered to the waiting incidents in that order, skipping any the policy
+declines. After every dispatch the relocation policy may move idle units.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class DispatchCentre:
         # so the next one to serve is always the first: O(1) when a unit comes free.
         self._pending: dict[str, list[tuple[int, float, int]]] = {}
         self._missing: dict[tuple[int, str], int] = {}
+        # Units already sent to a queued (incident, unit type): a unit that finishes there
+        # and clears must not be sent back to the same incident as its "second" unit.
+        self._sent: dict[tuple[int, str], set[int]] = {}
 
     @property
     def queue_length(self) -> int:
@@ -78,37 +83,57 @@ class DispatchCentre:
         system.publish(DispatchRequested, incident=incident, node=node)
         kind = system.config.incident_types[plan.types[plan.type_index[incident]]]
         for unit_type, count in kind.units.items():
-            missing = self._send(incident, unit_type, count)
+            sent = self._send(incident, unit_type, count)
+            missing = count - len(sent)
             if missing:
                 key = (priority, float(plan.time[incident]), incident)
                 bisect.insort(self._pending.setdefault(unit_type, []), key)
                 self._missing[(incident, unit_type)] = missing
+                self._sent[(incident, unit_type)] = set(sent)
                 system.publish(IncidentQueued, incident=incident, node=node, unit_type=unit_type, missing=missing)
+            if sent:
+                system.reposition(unit_type)
 
-    def _send(self, incident: int, unit_type: str, count: int) -> int:
-        """Dispatch up to ``count`` units; return how many are still missing."""
+    def _send(self, incident: int, unit_type: str, count: int, exclude: set[int] | None = None) -> list[int]:
+        """Dispatch up to ``count`` units (none of the ids in ``exclude``); return the ids sent."""
         system = self.system
         plan = system.plan
-        available = [u for u in system.units_of[unit_type] if u.available]
+        available = [u for u in system.units_of[unit_type] if u.available and not (exclude and u.uid in exclude)]
+        if not available:
+            return []
+        incident_type = plan.types[plan.type_index[incident]]
         request = Request(incident=incident, node=int(plan.node[incident]), priority=int(plan.priority[incident]),
-                          incident_type=plan.types[plan.type_index[incident]], unit_type=unit_type, count=count)
-        chosen = system.policy.choose(request, available, system.router) if available else []
+                          incident_type=incident_type, unit_type=unit_type, count=count,
+                          elapsed_s=system.model.now - float(plan.time[incident]),
+                          target_s=system.config.target_of(incident_type))
+        chosen = system.policy.choose(request, available, system.router)
         for unit, travel_s in chosen:
             unit.dispatch(incident, travel_s)
-        return count - len(chosen)
+        return [unit.uid for unit, _ in chosen]
 
     def unit_free(self, unit: Unit) -> None:
-        """A unit cleared: serve the oldest most urgent incident waiting for its type."""
+        """A unit cleared: serve the waiting incidents of its type, most urgent and oldest first.
+
+        The policy may decline an incident (a reserve kept for priority 1, a
+        travel-time limit); then the next waiting incident is tried, so that a
+        declined head of the queue never blocks the others. It stops as soon as
+        no unit of the type is available.
+        """
         unit_type = unit.unit_type
         waiting = self._pending.get(unit_type)
-        if not waiting:
-            return
-        incident = waiting[0][2]
-        missing = self._send(incident, unit_type, self._missing[(incident, unit_type)])
-        if missing:
-            self._missing[(incident, unit_type)] = missing
-        else:
-            waiting.pop(0)
-            del self._missing[(incident, unit_type)]
-            self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
-                                unit_type=unit_type)
+        units = self.system.units_of[unit_type]
+        position = 0
+        while waiting and position < len(waiting) and any(u.available for u in units):
+            incident = waiting[position][2]
+            key = (incident, unit_type)
+            sent = self._send(incident, unit_type, self._missing[key], self._sent[key])
+            missing = self._missing[key] - len(sent)
+            if missing:
+                self._missing[key] = missing
+                self._sent[key].update(sent)
+                position += 1
+            else:
+                waiting.pop(position)
+                del self._missing[key], self._sent[key]
+                self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
+                                    unit_type=unit_type)

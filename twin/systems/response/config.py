@@ -21,7 +21,7 @@ All times are seconds.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -29,6 +29,7 @@ from twin.errors import TwinError
 from twin.sim import policies
 from twin.sim.config import Duration, StrictModel
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
+from twin.systems.response import relocation as _relocation  # noqa: F401  (registers the built-in policies)
 
 UNIT_TYPES = ("police", "ambulance", "fire")
 
@@ -147,19 +148,39 @@ def _default_fleets() -> dict[str, UnitFleet]:
     }
 
 
-class DispatchChoice(StrictModel):
-    """The dispatch policy by registered name, with its keyword parameters."""
+class PolicyChoice(StrictModel):
+    """A policy of one concern by registered name, with its keyword parameters.
 
-    name: str = "closest"
+    Validation builds the policy once, so an unknown name or a bad parameter is
+    reported when the scenario is loaded, with its dotted path.
+    """
+
+    concern: ClassVar[str] = ""
+
+    name: str
     params: dict[str, object] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _registered(self) -> DispatchChoice:
+    def _registered(self) -> PolicyChoice:
         try:
-            policies.create("dispatch", self.name, self.params)
+            policies.create(self.concern, self.name, self.params)
         except TwinError as exc:
             raise ValueError(str(exc)) from None
         return self
+
+
+class DispatchChoice(PolicyChoice):
+    """The dispatch policy (which units to send), by registered name."""
+
+    concern: ClassVar[str] = "dispatch"
+    name: str = "closest"
+
+
+class RelocationChoice(PolicyChoice):
+    """The relocation policy (where idle units wait), by registered name; ``none`` keeps units at home."""
+
+    concern: ClassVar[str] = "relocation"
+    name: str = "none"
 
 
 class ResponseConfig(StrictModel):
@@ -176,6 +197,7 @@ class ResponseConfig(StrictModel):
                                      description="multiplies every drive time; 0 makes driving instantaneous")
     targets_s: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})
     dispatch: DispatchChoice = Field(default_factory=DispatchChoice)
+    relocation: RelocationChoice = Field(default_factory=RelocationChoice)
 
     @field_validator("lights_and_sirens")
     @classmethod

@@ -87,3 +87,17 @@ class UnitCleared(Event):
 @dataclass(frozen=True, kw_only=True)
 class UnitAtStation(Event):
     """The unit is back at its home station."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitRelocated(Event):
+    """An idle unit was moved to another station (move-up); ``node`` is where it was.
+
+    ``from_station`` and ``to_station`` index the system's stations; ``travel_s``
+    is the network travel time to the new station, seconds.
+    """
+
+    unit_type: str
+    from_station: int
+    to_station: int
+    travel_s: float

@@ -47,7 +47,8 @@ def incident_table(events: pd.DataFrame) -> pd.DataFrame:
     first_arrival = on_scene.drop_duplicates("incident")
     table["t_on_scene"] = first_arrival.set_index("incident")["time"]
     first_unit = first_arrival.set_index("incident")["unit"]
-    en_route = events[events["kind"] == "UnitEnRoute"].set_index(["incident", "unit"])["time"]
+    # First departure of each unit for each incident (robust to a unit sent twice).
+    en_route = events[events["kind"] == "UnitEnRoute"].groupby(["incident", "unit"])["time"].min()
     keys = list(zip(first_unit.index, first_unit.to_numpy()))
     table["t_en_route"] = pd.Series(en_route.reindex(keys).to_numpy(), index=first_unit.index)
     table["call_to_answer"] = table["t_answer"] - table["t_call"]

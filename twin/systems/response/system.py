@@ -16,9 +16,11 @@ from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
+from twin.systems.response import relocation as _relocation  # registers the built-in policies
 from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
 from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
+from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, plan_incidents
 from twin.systems.response.kpis import response_kpis
 
@@ -68,9 +70,16 @@ class ResponseSystem:
         self.router = Router(city.drive)
         self.policy = policies.create("dispatch", config.dispatch.name, config.dispatch.params,
                                       where="response.dispatch")
+        self.relocation = policies.create("relocation", config.relocation.name, config.relocation.params,
+                                          where="response.relocation")
+        self._relocating = not isinstance(self.relocation, _relocation.NoRelocation)
+        self._coverage: dict[tuple[str, float | None, int], Coverage] = {}
+        self._demand: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._turnout = model.streams("response.turnout")
 
         self.station_nodes, self.station_names, station_of_type = self._stations(city)
+        #: Station indices per unit type: where units of that type may be based.
+        self.stations_of: dict[str, list[int]] = station_of_type
         self.units: list[Unit] = []
         self.units_of: dict[str, list[Unit]] = {t: [] for t in UNIT_TYPES}
         for unit_type, fleet in config.units.items():
@@ -89,6 +98,10 @@ class ResponseSystem:
         self.plan: IncidentPlan = plan_incidents(config, city.population_weight, model.streams,
                                                  model.start, model.duration_s)
         self.centre = DispatchCentre(self)
+        # Policies that need the city (coverage tables, the clock) get the system once, now.
+        for policy in (self.policy, self.relocation):
+            if hasattr(policy, "install"):
+                policy.install(self)
         model.env.process(self.centre.incidents())
 
     def _stations(self, city: City) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
@@ -142,6 +155,69 @@ class ResponseSystem:
         factor = self.config.lights_and_sirens.get(priority, 1.0) if priority is not None else 1.0
         return network_s * self.config.travel_time_scale / factor
 
+    def network_s(self, drive_s: float, priority: int | None = None) -> float:
+        """The network travel time (s) that takes ``drive_s`` seconds to drive
+        (inverse of :meth:`drive_s`); ``inf`` when driving is instantaneous."""
+        factor = self.config.lights_and_sirens.get(priority, 1.0) if priority is not None else 1.0
+        scale = self.config.travel_time_scale
+        return drive_s * factor / scale if scale > 0 else math.inf
+
+    def pre_travel_s(self, unit_type: str) -> float:
+        """Mean time from a call to the unit leaving: call handling plus turnout, seconds."""
+        calls = self.config.call_handling
+        return (calls.ring_s.mean_s + calls.interview_s.mean_s + calls.dispatch_s.mean_s
+                + self.config.units[unit_type].turnout_s.mean_s)
+
+    def coverage(self, unit_type: str, coverage_s: float | None = None,
+                 max_points: int = MAX_DEMAND_POINTS) -> Coverage:
+        """Coverage tables of one unit type (built on first use, then shared by the policies).
+
+        A demand point counts as covered by a unit when the expected response
+        time -- mean call handling, mean turnout, then the drive with priority-1
+        lights and sirens -- is at most ``coverage_s`` (default: the priority-1 target).
+
+        Parameters
+        ----------
+        unit_type : str
+        coverage_s : float, optional
+            Response-time threshold, seconds.
+        max_points : int
+            Cap on demand points (see :func:`~twin.systems.response.coverage.demand_points`).
+        """
+        key = (unit_type, coverage_s, max_points)
+        if key not in self._coverage:
+            if max_points not in self._demand:
+                net = self.model.city.drive
+                self._demand[max_points] = demand_points(net.x, net.y, self.model.city.population_weight, max_points)
+            nodes, weights = self._demand[max_points]
+            threshold = self.config.targets_s.get(1, 480.0) if coverage_s is None else coverage_s
+            radius = max(self.network_s(threshold - self.pre_travel_s(unit_type), 1), 0.0)
+            stations = self.station_nodes[self.stations_of.get(unit_type, [])]
+            self._coverage[key] = Coverage(self.router, nodes, weights, radius, stations)
+        return self._coverage[key]
+
+    def time_to_station(self, node: int, station: int) -> float:
+        """Network travel time (s) from ``node`` to station ``station`` (an index)."""
+        return float(self._home_trees[int(self.station_nodes[station])][0][node])
+
+    def reposition(self, unit_type: str) -> None:
+        """Let the relocation policy move idle units of ``unit_type`` between stations.
+
+        Called after every dispatch and every unit clearing.
+        """
+        if not self._relocating:
+            return
+        idle = [u for u in self.units_of[unit_type] if u.available]
+        if not idle:
+            return
+        allowed = self.stations_of[unit_type]
+        for unit, station in self.relocation.moves(unit_type, idle, allowed):
+            if station not in allowed:
+                raise TwinError(f"relocation policy {self.config.relocation.name!r} sent {unit_type} unit {unit.uid} "
+                                f"to station {station}, which is not a {unit_type} station")
+            if unit.available and station != unit.station:
+                unit.relocate(station)
+
     def nearest_hospital(self, node: int) -> tuple[Hospital, float]:
         """The hospital reached soonest from ``node``, with the network travel time (s)."""
         index = int(np.argmin(self._hospital_time[:, node]))
@@ -166,6 +242,8 @@ class ResponseSystem:
         reporters: dict[str, Any] = {f"busy_{t}": busy(t) for t in self.config.units}
         reporters["queue_length"] = lambda m: self.centre.queue_length
         reporters["returning_units"] = lambda m: sum(1 for u in self.units if u.status is Status.RETURNING)
+        if self._relocating:
+            reporters["relocating_units"] = lambda m: sum(1 for u in self.units if u.status is Status.RELOCATING)
         return reporters
 
     def kpis(self, events: pd.DataFrame, config: ResponseConfig, model: CityModel) -> dict[str, Any]:

@@ -63,3 +63,22 @@ class Event:
         extra = self.data()
         return (self.kind, self.time, self.incident, self.unit, self.node, self.x, self.y,
                 json.dumps(extra, separators=(",", ":"), sort_keys=True) if extra else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentReported(Event):
+    """An incident found by another system (traffic collisions, crime, a residents' app).
+
+    The emergency-response system turns it into a call. ``incident`` is -1: the
+    response system gives the incident its id when it takes the call.
+
+    Attributes
+    ----------
+    incident_type : str
+        A type of the scenario's ``response.incident_types``.
+    source : str
+        Who reported it (e.g. ``"traffic"``), for the log.
+    """
+
+    incident_type: str
+    source: str = ""

@@ -57,11 +57,15 @@ class DispatchCentre:
         """Simpy process: start each planned incident at its time."""
         env = self.system.model.env
         plan = self.system.plan
-        for incident in range(len(plan)):
+        for incident in range(plan.planned):
             delay = plan.time[incident] - env.now
             if delay > 0:
                 yield env.timeout(delay)
             env.process(self._call(incident))
+
+    def take_report(self, incident: int) -> None:
+        """Start the call of an incident another system reported (already in the plan)."""
+        self.system.model.env.process(self._call(incident))
 
     def _call(self, incident: int) -> Any:
         system = self.system

@@ -48,7 +48,11 @@ WEEKDAY_PROFILE = [0.97, 0.96, 0.96, 0.98, 1.04, 1.06, 1.03]  # Monday first
 class IncidentType(StrictModel):
     """One kind of incident: how often, how urgent, what it needs, how long it takes."""
 
-    share: float = Field(gt=0, description="relative frequency among incident types")
+    share: float = Field(gt=0, description="relative frequency among the Poisson-generated types")
+    arrivals: Literal["poisson", "external"] = Field(
+        default="poisson",
+        description="'poisson': drawn by this system; 'external': only reported by another system "
+                    "(IncidentReported events, e.g. collisions from traffic, crime from routine activities)")
     priority: Literal[1, 2, 3]
     units: dict[Literal["police", "ambulance", "fire"], int] = Field(min_length=1)
     on_scene: Duration

@@ -21,7 +21,7 @@ from twin.sim.rng import RandomStreams
 from twin.systems.response.config import ResponseConfig
 
 
-@dataclass(frozen=True)
+@dataclass
 class IncidentPlan:
     """All incidents of a run, one array entry each, sorted by time.
 
@@ -41,6 +41,9 @@ class IncidentPlan:
         Whether a patient is taken to hospital.
     types : tuple of str
         Incident type names.
+
+    Incidents reported by other systems during the run are appended with
+    :meth:`add`; the arrays grow by doubling, so appending is amortised O(1).
     """
 
     time: np.ndarray
@@ -55,8 +58,29 @@ class IncidentPlan:
     transport: np.ndarray
     types: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        self.count = len(self.time)
+        self.planned = self.count
+
     def __len__(self) -> int:
-        return len(self.time)
+        return self.count
+
+    _ARRAYS = ("time", "node", "type_index", "priority", "on_scene_s", "handover_s", "ring_s",
+               "interview_s", "dispatch_s", "transport")
+
+    def add(self, **values: float | int | bool) -> int:
+        """Append one incident (every array's value by name); return its id."""
+        if self.count == len(self.time):
+            for name in self._ARRAYS:
+                old = getattr(self, name)
+                grown = np.zeros(max(16, 2 * len(old)), dtype=old.dtype)
+                grown[:len(old)] = old
+                setattr(self, name, grown)
+        incident = self.count
+        for name in self._ARRAYS:
+            getattr(self, name)[incident] = values[name]
+        self.count += 1
+        return incident
 
 
 def hourly_rates(config: ResponseConfig, start: datetime, hours: int) -> np.ndarray:
@@ -97,7 +121,10 @@ def plan_incidents(config: ResponseConfig, population_weight: np.ndarray, stream
     nodes = streams("response.locations").choice(len(population_weight), size=n, p=population_weight)
     names = tuple(config.incident_types)
     kinds = [config.incident_types[name] for name in names]
-    shares = np.array([k.share for k in kinds])
+    shares = np.array([k.share if k.arrivals == "poisson" else 0.0 for k in kinds])
+    if shares.sum() == 0:  # every type comes from other systems
+        n, times, nodes = 0, times[:0], nodes[:0]
+        shares = np.ones(len(kinds))
     type_index = streams("response.types").choice(len(names), size=n, p=shares / shares.sum())
     priority = np.array([k.priority for k in kinds], dtype=np.int64)[type_index]
 
@@ -117,3 +144,19 @@ def plan_incidents(config: ResponseConfig, population_weight: np.ndarray, stream
         dispatch_s=np.asarray(calls.dispatch_s.sample(streams("response.dispatch_time"), n), dtype=float),
         types=names,
     )
+
+
+def draw_incident(config: ResponseConfig, streams: RandomStreams, incident_type: str) -> dict[str, float | bool]:
+    """Durations and transport of one reported incident, from streams of its type."""
+    kind = config.incident_types[incident_type]
+    rng = streams(f"response.reported.{incident_type}")
+    calls = config.call_handling
+    return {
+        "priority": kind.priority,
+        "on_scene_s": float(kind.on_scene.sample(rng)),
+        "transport": bool(rng.random() < kind.transport_probability),
+        "handover_s": float(config.handover_s.sample(rng)),
+        "ring_s": float(calls.ring_s.sample(rng)),
+        "interview_s": float(calls.interview_s.sample(rng)),
+        "dispatch_s": float(calls.dispatch_s.sample(rng)),
+    }

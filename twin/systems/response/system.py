@@ -13,7 +13,7 @@ from twin.city.routing import Router
 from twin.errors import TwinError
 from twin.kernels.trees import advance_on_tree
 from twin.sim import policies
-from twin.sim.events import Event
+from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 from twin.systems.response import relocation as _relocation  # registers the built-in policies
@@ -21,7 +21,7 @@ from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
 from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
-from twin.systems.response.incidents import IncidentPlan, plan_incidents
+from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
 
 
@@ -103,6 +103,7 @@ class ResponseSystem:
             if hasattr(policy, "install"):
                 policy.install(self)
         model.env.process(self.centre.incidents())
+        model.bus.subscribe(IncidentReported, self._on_report)
 
     def _stations(self, city: City) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
         nodes: list[int] = []
@@ -136,6 +137,18 @@ class ResponseSystem:
         if len(rows):
             return [(int(city.facilities.node[r]), city.facilities.name[r] or f"hospital {r}") for r in rows]
         return [(int(spread_nodes(city, 1)[0]), "hospital (placed)")]
+
+    def _on_report(self, report: IncidentReported) -> None:
+        """Another system found an incident: it becomes a call like any other."""
+        config = self.config
+        if report.incident_type not in config.incident_types:
+            raise TwinError(f"{report.source or 'a system'} reported an incident of type "
+                            f"{report.incident_type!r}, which response.incident_types does not define")
+        node = report.node if report.node >= 0 else int(self.model.city.drive.nearest_node(report.x, report.y)[0][0])
+        incident = self.plan.add(time=self.model.now, node=node,
+                                 type_index=self.plan.types.index(report.incident_type),
+                                 **draw_incident(config, self.model.streams, report.incident_type))
+        self.centre.take_report(incident)
 
     # --- services for units and the centre -------------------------------------------------
 

@@ -36,9 +36,14 @@ class Router:
     weights : float64 array, optional
         Per-edge travel time in seconds, indexed like ``net.edge_*``; defaults
         to the free-flow ``net.edge_time``.
+    landmarks_from : Router, optional
+        Reuse that router's landmark tables. Valid when every weight here is at
+        least the other router's (e.g. congested vs free-flow times): its
+        distances are then still lower bounds, so ALT stays exact.
     """
 
-    def __init__(self, net: RoadNetwork, weights: np.ndarray | None = None) -> None:
+    def __init__(self, net: RoadNetwork, weights: np.ndarray | None = None,
+                 landmarks_from: Router | None = None) -> None:
         self.net = net
         self.indptr = net.forward.indptr
         self.indices = net.forward.indices
@@ -54,6 +59,8 @@ class Router:
         self._forward_ws = make_workspace(net.n_nodes)
         self._reverse_ws = make_workspace(net.n_nodes)
         self._landmarks: tuple[np.ndarray, np.ndarray] | None = None
+        if landmarks_from is not None:
+            self._landmarks = landmarks_from._landmark_tables()
 
     def times_from(self, source: int) -> tuple[np.ndarray, np.ndarray]:
         """Travel time (s) from ``source`` to every node, and the predecessor tree."""

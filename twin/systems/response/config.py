@@ -197,6 +197,10 @@ class ResponseConfig(StrictModel):
     hospitals: Literal["auto"] | list[Station] = "auto"
     handover_s: Duration = Field(default_factory=lambda: _lognormal(1200, 0.5))
     lights_and_sirens: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 1.25, 2: 1.1, 3: 1.0})
+    routing_refresh_s: float = Field(
+        default=900.0, gt=0,
+        description="how often dispatch routing picks up the edge travel times another system provides "
+                    "(query 'edge_travel_time_s', e.g. traffic congestion and signals), seconds")
     travel_time_scale: float = Field(default=1.0, ge=0,
                                      description="multiplies every drive time; 0 makes driving instantaneous")
     targets_s: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})

@@ -104,6 +104,9 @@ class ResponseSystem:
                 policy.install(self)
         model.env.process(self.centre.incidents())
         model.bus.subscribe(IncidentReported, self._on_report)
+        self._free_flow = self.router
+        model.env.process(self._refresh_routing())
+        model.provide("units_per_node", self.units_per_node)
 
     def _stations(self, city: City) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
         nodes: list[int] = []
@@ -137,6 +140,24 @@ class ResponseSystem:
         if len(rows):
             return [(int(city.facilities.node[r]), city.facilities.name[r] or f"hospital {r}") for r in rows]
         return [(int(spread_nodes(city, 1)[0]), "hospital (placed)")]
+
+    def _refresh_routing(self) -> Any:
+        """Route on the travel times another system provides (congestion, signals),
+        re-read on a schedule rather than per query. Trees home and to hospitals
+        stay on free-flow times."""
+        if not self.model.has_query("edge_travel_time_s"):
+            return
+        while True:
+            weights = self.model.query("edge_travel_time_s", emergency=True)
+            self.router = Router(self.model.city.drive, weights, landmarks_from=self._free_flow)
+            yield self.model.env.timeout(self.config.routing_refresh_s)
+
+    def units_per_node(self, unit_type: str = "police") -> np.ndarray:
+        """Units of a type at (or last passing) each drive node now; read-only view for other systems."""
+        counts = np.zeros(self.model.city.drive.n_nodes, dtype=np.int32)
+        for unit in self.units_of.get(unit_type, ()):
+            counts[unit.position()] += 1
+        return counts
 
     def _on_report(self, report: IncidentReported) -> None:
         """Another system found an incident: it becomes a call like any other."""

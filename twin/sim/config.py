@@ -8,10 +8,13 @@ them ("on scene 20 minutes on average, quite variable").
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from twin.errors import TwinError
+from twin.sim import policies
 
 
 class StrictModel(BaseModel):
@@ -55,3 +58,34 @@ class Duration(StrictModel):
             return rng.gamma(shape, mean / shape, size)
         sigma2 = np.log1p(self.cv**2)  # lognormal with the given mean and cv
         return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), size)
+
+
+class PolicyChoice(StrictModel):
+    """A policy of one concern by registered name, with its keyword parameters.
+
+    Subclasses set ``concern`` (and a default ``name``). Validation builds the
+    policy once, so an unknown name or a bad parameter is reported when the
+    scenario is loaded, with its dotted path.
+    """
+
+    concern: ClassVar[str] = ""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _registered(self) -> PolicyChoice:
+        try:
+            policies.create(self.concern, self.name, self.params)
+        except TwinError as exc:
+            raise ValueError(str(exc)) from None
+        except ValidationError as exc:  # the policy's own parameter model refused a value
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in ("params", *first["loc"]))
+            if first["type"] == "extra_forbidden":
+                known = ", ".join(type(policies.create(self.concern, self.name)).model_fields)
+                raise ValueError(f"{where}: unknown parameter of {self.concern} policy {self.name!r} "
+                                 f"(known: {known})") from None
+            got = f", got {first['input']!r}" if first["type"] != "missing" and "input" in first else ""
+            raise ValueError(f"{where}: {first['msg'].removeprefix('Value error, ')}{got}") from None
+        return self

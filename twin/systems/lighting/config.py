@@ -34,14 +34,12 @@ Times are seconds, powers watts, lengths metres.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from twin.errors import TwinError
-from twin.sim import policies
-from twin.sim.config import Duration, StrictModel
+from twin.sim.config import Duration, PolicyChoice, StrictModel
 from twin.systems.lighting import policies as _policies  # noqa: F401  (registers the built-in policies)
 from twin.systems.lighting.presence import DEFAULT_ACTIVITY
 
@@ -52,28 +50,11 @@ DEFAULT_LIT_CLASSES: tuple[str, ...] = ("primary", "secondary", "tertiary", "unc
                                         "living_street")
 
 
-class LightingPolicyChoice(StrictModel):
+class LightingPolicyChoice(PolicyChoice):
     """The lighting policy by registered name, with its keyword parameters."""
 
+    concern: ClassVar[str] = "lighting"
     name: str = "dusk_to_dawn"
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _registered(self) -> LightingPolicyChoice:
-        try:
-            policies.create("lighting", self.name, self.params)
-        except TwinError as exc:
-            raise ValueError(str(exc)) from None
-        except ValidationError as exc:  # a policy's own parameter model refused a value
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in ("params", *first["loc"]))
-            got = f", got {first['input']!r}" if first["type"] != "missing" and "input" in first else ""
-            if first["type"] == "extra_forbidden":
-                known = ", ".join(type(policies.create("lighting", self.name)).model_fields)
-                raise ValueError(f"{where}: unknown parameter of lighting policy {self.name!r} "
-                                 f"(known: {known})") from None
-            raise ValueError(f"{where}: {first['msg'].removeprefix('Value error, ')}{got}") from None
-        return self
 
 
 class OutageSettings(StrictModel):

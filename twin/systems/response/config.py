@@ -25,9 +25,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.errors import TwinError
-from twin.sim import policies
-from twin.sim.config import Duration, StrictModel
+from twin.sim.config import Duration, PolicyChoice, StrictModel
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 from twin.systems.response import relocation as _relocation  # noqa: F401  (registers the built-in policies)
 
@@ -150,27 +148,6 @@ def _default_fleets() -> dict[str, UnitFleet]:
         "ambulance": UnitFleet(count=6),
         "fire": UnitFleet(count=4, turnout_s=Duration(distribution="fixed", mean_s=80)),
     }
-
-
-class PolicyChoice(StrictModel):
-    """A policy of one concern by registered name, with its keyword parameters.
-
-    Validation builds the policy once, so an unknown name or a bad parameter is
-    reported when the scenario is loaded, with its dotted path.
-    """
-
-    concern: ClassVar[str] = ""
-
-    name: str
-    params: dict[str, object] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _registered(self) -> PolicyChoice:
-        try:
-            policies.create(self.concern, self.name, self.params)
-        except TwinError as exc:
-            raise ValueError(str(exc)) from None
-        return self
 
 
 class DispatchChoice(PolicyChoice):

@@ -1,0 +1,40 @@
+"""Build and run a model with only the crime system, other systems stood in for by queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from twin.city import City
+from twin.sim.model import CityModel
+from twin.systems.policing import CrimeSystem
+from twin.systems.policing.config import CrimeConfig
+from twin.systems.policing.kpis import crime_table
+
+MONDAY = datetime(2026, 11, 2)
+
+
+def crime_model(city: City, days: float, *, seed: int = 1, start: datetime = MONDAY,
+                queries: dict[str, Callable[[CityModel], Callable[..., Any]]] | None = None,
+                **section: Any) -> tuple[CityModel, CrimeSystem]:
+    """Install crime with the scenario section ``section`` and run it for ``days``.
+
+    ``queries`` stand in for other systems: name → a factory that gets the model
+    and returns the query function.
+    """
+    config = CrimeConfig.model_validate(section)
+    model = CityModel(city, start=start, seed=seed, duration_s=days * 86400.0)
+    for name, factory in (queries or {}).items():
+        model.provide(name, factory(model))
+    system = CrimeSystem()
+    model.install(system, config)
+    model.run(sample_every=3600.0)
+    return model, system
+
+
+def crimes(model: CityModel) -> pd.DataFrame:
+    """The run's crimes, one row each (see :func:`twin.systems.policing.kpis.crime_table`)."""
+    return crime_table(model.bus.log.frame())

@@ -1,0 +1,243 @@
+"""The crime system: crimes from routine activities, reported to emergency response.
+
+Every ``tick_s`` seconds (300) one simpy process computes the intensity of crime
+at every node of the drive network for the coming tick,
+
+    λ_j(t) = base × h(hour) × d(weekday) × targets_j(t) ** a
+             × exp(-g × guardians_j(t)) × ((1 - o) + o × light_j(t))    crimes per second,
+
+draws the tick's crimes (Numba kernels in :mod:`twin.kernels.crime`), spreads
+them uniformly over the tick and publishes each at its time as a
+``CrimeCommitted`` and an ``IncidentReported(source="crime")`` that the
+response system turns into a call. See ``docs/crime.md``.
+
+It reads other systems only through queries, each optional:
+
+* ``people_per_node`` (population) — the targets; without it the city's
+  population weights × ``targets.presence_profile[hour]``;
+* ``units_per_node(unit_type="police")`` (response) — the guardians;
+* ``crime_light_multiplier_per_node`` (lighting) — the light; 1 without it.
+
+It offers ``crime_intensity_per_node`` (expected crimes per hour per node now)
+to a future predictive-policing or audit system.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from twin.city.network import CSR
+from twin.errors import TwinError
+from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, target_weights
+from twin.kernels.workspace import make_workspace
+from twin.sim.events import IncidentReported
+from twin.sim.model import CityModel
+from twin.systems.policing.config import CrimeConfig
+from twin.systems.policing.events import CrimeCalibrated, CrimeCommitted
+from twin.systems.policing.kpis import crime_kpis
+
+#: Uniforms drawn per candidate crime: node, type, outdoor, kept, time within the tick.
+_DRAWS = 5
+
+
+class CrimeSystem:
+    """Crime from routine activities: targets, guardians, light, time (scenario section ``crime``)."""
+
+    section: ClassVar[str] = "crime"
+    Config: ClassVar[type[CrimeConfig]] = CrimeConfig
+
+    def install(self, model: CityModel, config: CrimeConfig) -> None:
+        """Prepare the arrays and the road graph of guardians' reach; start the tick process.
+
+        The scale ``base`` is calibrated at the first tick, not here: by then every
+        system is installed, whatever the order, and their queries answer.
+        """
+        self.model = model
+        self.config = config
+        net = model.city.drive
+        n = net.n_nodes
+        # Guardians deter on both sides of a one-way street: search an undirected copy.
+        self._graph = CSR.build(n, np.concatenate([net.edge_u, net.edge_v]),
+                                np.concatenate([net.edge_v, net.edge_u]),
+                                np.concatenate([net.edge_time, net.edge_time]),
+                                np.concatenate([net.edge_length, net.edge_length]))
+        self._everyone = np.ones(n, dtype=np.bool_)
+        self._workspace = make_workspace(n)
+
+        self.type_names: tuple[str, ...] = tuple(config.types)
+        shares = np.array([t.share for t in config.types.values()], dtype=np.float64)
+        self._type_cumulative = np.cumsum(shares)
+        self._type_outdoor = np.array([t.outdoor_share for t in config.types.values()], dtype=np.float64)
+        #: Share of all crime that happens outdoors (over the types).
+        self.outdoor_share = float(np.dot(shares, self._type_outdoor) / shares.sum())
+        hour = np.asarray(config.hour_profile, dtype=np.float64)
+        week = np.asarray(config.weekday_profile, dtype=np.float64)
+        self._hour = hour / hour.mean()  # mean 1: per_day is the mean over hours and weekdays
+        self._week = week / week.mean()
+        presence = np.asarray(config.targets.presence_profile, dtype=np.float64)
+        self._presence = presence / presence.mean()
+        self._population = np.asarray(model.city.population_weight, dtype=np.float64)
+
+        self._weights = np.zeros(n)
+        #: Guardian units within reach of each node in the current tick (int32, read-only for others).
+        self.guardians = np.zeros(n, dtype=np.int32)
+        self._ones = np.ones(n)
+        self._light = self._ones
+        self._scale = 0.0
+        self._rng = model.streams("crime")
+        self.base: float | None = config.calibration.base
+        self.crimes = 0
+        self.rate_per_h = 0.0
+        self.targets_source = ""
+        model.provide("crime_intensity_per_node", self.intensity_per_node)
+        model.env.process(self._run())
+
+    # --- the tick process ------------------------------------------------------------------
+
+    def _run(self) -> Any:
+        env, tick = self.model.env, self.config.tick_s
+        while True:
+            # Yield once at this instant so that systems ticking now (lights, people) go first.
+            yield env.timeout(0)
+            start = self.model.now
+            if self.base is None:
+                self._calibrate()
+            for crime in self._draw(start, tick):
+                yield env.timeout(crime["time"] - self.model.now)
+                self._commit(**crime)
+            yield env.timeout(max(start + tick - self.model.now, 0.0))
+
+    def _covariates(self, hour: int) -> None:
+        """Targets, guardians and light of the coming tick into the work arrays."""
+        source = self.config.targets.source
+        if source != "weights" and self.model.has_query("people_per_node"):
+            targets = self.model.query("people_per_node")
+            self.targets_source = "population"
+        elif source == "population":
+            raise TwinError("crime.targets.source is 'population' but no installed system provides "
+                            "people_per_node (add a population section)")
+        else:
+            targets = self._population * self._presence[hour]
+            self.targets_source = "weights"
+        self._targets = targets
+        target_weights(targets, self.config.targets.exponent, self._weights)
+        self._light = (np.asarray(self.model.query("crime_light_multiplier_per_node"), dtype=np.float64)
+                       if self.model.has_query("crime_light_multiplier_per_node") else self._ones)
+        self.guardian_nodes = self._update_guardians()
+
+    def _update_guardians(self) -> int:
+        """Guardian units within reach of every node now; returns the nodes covered."""
+        rule = self.config.guardianship
+        if rule.coefficient == 0 or not self.model.has_query("units_per_node"):
+            self.guardians[:] = 0
+            return 0
+        units = np.asarray(self.model.query("units_per_node", unit_type=rule.unit_type))
+        g = self._graph
+        return int(guardians_within(g.indptr, g.indices, g.lengths, units, rule.radius_m, self._everyone,
+                                    self._workspace, self.guardians))
+
+    def _calibrate(self) -> None:
+        """Fix ``base`` so that the expected crimes per day under the reference covariates equal ``per_day``.
+
+        Reference: the targets of this first tick — or, for the fallback, the
+        population weights through the day's presence profile — the guardians
+        where they stand now (``calibration.guardians: initial``) or none, and no
+        light effect. With the population, everyone is at some node at every
+        hour, so with ``a = 1`` the sum of targets is the same all day and the
+        first tick stands for the whole day.
+        """
+        config = self.config
+        when = self.model.clock()
+        self._covariates(when.hour)
+        if config.calibration.guardians == "none":
+            self.guardians[:] = 0
+            self.guardian_nodes = 0
+        g, o, a = config.guardianship.coefficient, self.outdoor_share, config.targets.exponent
+        if self.targets_source == "weights":
+            # The fallback's weights at hour h are presence_h ** a times those at presence 1.
+            target_weights(self._population, a, self._weights)
+            at_one = expected_crimes(self._weights, self.guardians, g, self._ones, o)
+            present = self._presence > 0
+            by_hour = at_one * np.where(present, np.where(present, self._presence, 1.0) ** a, 0.0)
+        else:
+            by_hour = np.full(24, expected_crimes(self._weights, self.guardians, g, self._ones, o))
+        per_base = 3600.0 * float(np.dot(self._hour, by_hour))  # crimes per day per unit of base
+        if per_base <= 0:
+            if config.per_day > 0:
+                raise TwinError("crime: no targets anywhere in the city at the first tick, so no scale "
+                                f"gives crime.per_day = {config.per_day:g}")
+            per_base = 1.0
+        self.base = config.per_day / per_base
+        self.model.publish(CrimeCalibrated(
+            time=self.model.now, base=self.base, per_day=config.per_day, reference_per_day=self.base * per_base,
+            targets_source=self.targets_source, guardians=config.calibration.guardians,
+            guardian_nodes=int(self.guardian_nodes)))
+
+    def _draw(self, start: float, dt: float) -> list[dict[str, Any]]:
+        """The crimes of ``[start, start + dt)``, in time order."""
+        when = self.model.clock(start)
+        self._covariates(when.hour)
+        config = self.config
+        g = config.guardianship.coefficient
+        self._scale = self.base * self._hour[when.hour] * self._week[when.weekday()]
+        self.rate_per_h = 3600.0 * self._scale * expected_crimes(self._weights, self.guardians, g,
+                                                                 self._light, self.outdoor_share)
+        cumulative = np.cumsum(self._weights)
+        total = float(cumulative[-1]) if cumulative.size else 0.0
+        # The candidates do not depend on guardians or light: variants share them (common random numbers).
+        k = int(self._rng.poisson(self._scale * total * dt))
+        if k == 0 or total <= 0:
+            return []
+        u = self._rng.random((_DRAWS, k))
+        node = np.empty(k, dtype=np.int64)
+        kind = np.empty(k, dtype=np.int64)
+        outdoor = np.empty(k, dtype=np.bool_)
+        index = np.empty(k, dtype=np.int64)
+        kept = draw_crimes(cumulative, u[0], self._type_cumulative, u[1], self._type_outdoor, u[2],
+                           self.guardians, g, self._light, u[3], node, kind, outdoor, index)
+        times = start + u[4, index[:kept]] * dt
+        crimes = []
+        for i in np.argsort(times, kind="stable"):
+            j = int(node[i])
+            guardians = int(self.guardians[j])
+            crimes.append({"time": float(times[i]), "node": j, "type_index": int(kind[i]),
+                           "outdoor": bool(outdoor[i]), "targets": float(self._targets[j]), "guardians": guardians,
+                           "guardianship": math.exp(-g * guardians), "light": float(self._light[j])})
+        return crimes
+
+    def _commit(self, *, time: float, node: int, type_index: int, outdoor: bool, targets: float,
+                guardians: int, guardianship: float, light: float) -> None:
+        net = self.model.city.drive
+        x, y = float(net.x[node]), float(net.y[node])
+        name = self.type_names[type_index]
+        self.crimes += 1
+        self.model.publish(CrimeCommitted(
+            time=time, node=node, x=x, y=y, crime_type=name, outdoor=outdoor, hour=self.model.clock(time).hour,
+            targets=targets, guardians=guardians, guardianship=guardianship, light_multiplier=light))
+        self.model.publish(IncidentReported(time=time, node=node, x=x, y=y, incident_type=name, source="crime"))
+
+    # --- queries, reporters, KPIs ----------------------------------------------------------
+
+    def intensity_per_node(self) -> np.ndarray:
+        """Expected crimes per hour at each drive node in the current tick.
+
+        Returns
+        -------
+        float64[n]
+            ``3600 × λ_j``, after guardians and light (0 before the first tick).
+        """
+        g = self.config.guardianship.coefficient
+        deterred = np.exp(-g * self.guardians) * ((1 - self.outdoor_share) + self.outdoor_share * self._light)
+        return 3600.0 * self._scale * self._weights * deterred
+
+    def reporters(self) -> dict[str, Any]:
+        """Sampled every interval: crimes so far, and the expected crimes per hour now."""
+        return {"crimes": lambda m: self.crimes, "crime_rate_per_h": lambda m: self.rate_per_h}
+
+    def kpis(self, events: pd.DataFrame, config: CrimeConfig, model: CityModel) -> dict[str, Any]:
+        """Crimes per day, by hour and type, at night and outdoors, guardianship (see :mod:`.kpis`)."""
+        return crime_kpis(events, config, warmup_s=model.warmup_s, end_s=model.duration_s)

@@ -1,0 +1,1 @@
+"""The population system: people as arrays, schedules, movement, shelters."""

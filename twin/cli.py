@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from twin.errors import TwinError
 
-console = Console()
+# Piped output (logs, CI) keeps wide tables readable instead of rich's 80-column default.
+console = Console() if sys.stdout.isatty() else Console(width=130)
 
 
 def _city_info(args: argparse.Namespace) -> int:
@@ -74,17 +79,38 @@ def _scenario_path(text: str) -> Path:
     return path
 
 
-def _run(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+def _start_workers_early(args: argparse.Namespace) -> None:
+    """Check a scheduler's address, or let local workers import the simulator while this process
+    loads the scenario."""
+    from twin.experiments.executors import check_reachable, start_forkserver
 
-    from twin.experiments import simulate
-    from twin.experiments.outputs import write_run
-    from twin.report.kpi_table import print_kpi_table
+    if args.scheduler is not None:
+        check_reachable(args.scheduler)
+    elif args.workers is None:
+        start_forkserver()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.reps is not None and args.reps > 1:
+        _start_workers_early(args)
     from twin.scenario import load_scenario
 
     path = _scenario_path(args.scenario)
     scenario = load_scenario(path)
     seed = scenario.run.seed if args.seed is None else args.seed
+    reps = scenario.run.replications if args.reps is None else args.reps
+    if reps > 1:
+        return _replications(args, path, scenario, seed, reps)
+    return _single_run(args, path, scenario, seed)
+
+
+def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from twin.experiments import simulate
+    from twin.experiments.outputs import write_run
+    from twin.report.kpi_table import print_kpi_table
+
     hours = scenario.run.duration / 3600
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed:.1f}/{task.total:.1f} h simulated"), TimeElapsedColumn(),
@@ -103,16 +129,246 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench_routing(args: argparse.Namespace) -> int:
-    from twin.bench.routing import run
-
-    return run(quick=args.quick, console=console)
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def _bench_sim(args: argparse.Namespace) -> int:
-    from twin.bench.sim import run
+def _output_folder(args: argparse.Namespace, default: Path) -> Path:
+    """``--out`` or ``default``, refused before anything runs if it already holds files."""
+    folder = Path(args.out) if args.out else default
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise TwinError(f"{folder}: output folder exists and is not empty")
+    return folder
 
-    return run(quick=args.quick, console=console)
+
+def _store(args: argparse.Namespace) -> Any:
+    from twin.experiments.store import ResultStore
+
+    return None if args.no_store else ResultStore(Path(args.store))
+
+
+@contextmanager
+def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: Any = None) -> Iterator[Any]:
+    """Run ``specs`` on the executor the options ask for, with a progress bar; yield the records."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from twin.experiments.executors import open_executor
+    from twin.experiments.runner import BatchStats, execute
+
+    stats = BatchStats()
+    total = len({spec.key for spec in specs})
+    with open_executor(processes=args.processes, workers=args.workers, scheduler=args.scheduler) as handle:
+        console.print(f"{total} runs on {handle.description}"
+                      + (f"; result store {store.root}" if store is not None else ""))
+        try:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                          console=console) as progress:
+                task = progress.add_task(description, total=total, note="")
+
+                def on_result(record: dict[str, Any], cached: bool) -> None:
+                    note = f"{stats.from_store} from the store" if stats.from_store else ""
+                    progress.update(task, advance=1, note=note)
+
+                records = execute(specs, handle.executor, store, on_result, stats, warm_cache=handle.local,
+                                  max_in_flight=handle.workers, check_code=not handle.local)
+        except KeyboardInterrupt:
+            if store is not None:
+                console.print(f"interrupted: {stats.from_store + stats.executed} of {total} runs are in the "
+                              f"store {store.root}; run the same command again to resume")
+            raise
+        console.print(f"{total} runs: {stats.from_store} from the store, {stats.executed} run now")
+        yield records, handle.description
+
+
+def _replications(args: argparse.Namespace, path: Path, scenario: Any, base_seed: int, reps: int) -> int:
+    from twin.experiments.replicate import replication_specs, seeds_for, summarise_replications, write_replications
+    from twin.experiments.tables import print_summary, runs_frame
+
+    folder = _output_folder(args, Path("outputs") / str(scenario.name) / f"reps{reps}-{_stamp()}-seed{base_seed}")
+    seeds = seeds_for(base_seed, reps)
+    specs = replication_specs(scenario, seeds)
+    store = _store(args)
+    with _batch(args, specs, f"{scenario.name}: replications", store) as (records, executor):
+        runs = runs_frame([s.labels for s in specs], records)
+    result = summarise_replications(scenario, base_seed, seeds, runs, executor)
+    write_replications(result, folder)
+    print_summary(result.summary, console, f"{scenario.name}: {reps} replications (base seed {base_seed})")
+    console.print(f"seeds: {', '.join(map(str, seeds[:3]))}{', …' if reps > 3 else ''} (all in runs.csv)")
+    console.print(f"results: {folder}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    _start_workers_early(args)
+    from rich.table import Table
+
+    from twin.experiments.compare import (
+        Comparison,
+        comparison_specs,
+        differences,
+        headline_rows,
+        overall,
+        write_comparison,
+    )
+    from twin.experiments.seeds import replication_seeds
+    from twin.experiments.tables import runs_frame
+    from twin.scenario import load_scenario
+
+    paths = [_scenario_path(args.a), _scenario_path(args.b)]
+    a, b = (load_scenario(p) for p in paths)
+    if args.reps < 2:
+        raise TwinError(f"--reps: a comparison needs at least 2 replications, got {args.reps}")
+    base_seed = a.run.seed if args.seed is None else args.seed
+    folder = _output_folder(args, Path("outputs") / "compare" / f"{a.name}-vs-{b.name}-{_stamp()}-reps{args.reps}")
+    seeds = replication_seeds(base_seed, args.reps)
+    specs = comparison_specs(a, b, seeds)
+    with _batch(args, specs, f"{a.name} vs {b.name}", _store(args)) as (records, executor):
+        runs = runs_frame([s.labels for s in specs], records)
+    result = Comparison(a, b, (str(paths[0]), str(paths[1])), base_seed, seeds, runs, differences(runs), executor)
+    write_comparison(result, folder)
+    names = result.names
+    table = Table(title=f"{names[1]} compared with {names[0]}, {args.reps} paired replications",
+                  caption="B − A: mean paired difference [95% CI]; times min:s, differences in s; shares %, "
+                          "differences in percentage points. CIs of A and B: report.md.", caption_justify="left")
+    for i, header in enumerate(("KPI", "A", "B", "B − A [95% CI]", "p", "verdict on B")):
+        table.add_column(header, justify="left" if i in (0, 5) else "right")
+    styles = {"better": "green", "worse": "red"}
+    for row in headline_rows(result.diffs, intervals=False):
+        table.add_row(*row[:5], f"[{styles.get(row[5], 'default')}]{row[5]}")
+    console.print(table)
+    console.print(f"A: {names[0]} ({paths[0]}); B: {names[1]} ({paths[1]})")
+    console.print(overall(result.headline, names, args.reps).replace("**", ""))
+    console.print(f"report: {folder / 'report.md'}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    _start_workers_early(args)
+    from twin.experiments.overrides import parse_set
+    from twin.experiments.seeds import replication_seeds
+    from twin.experiments.sweep import Sweep, sweep_specs, write_sweep
+    from twin.experiments.tables import runs_frame
+    from twin.scenario import load_scenario
+
+    path = _scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    if not args.set:
+        raise TwinError("sweep: give at least one --set PATH=V1,V2,...")
+    resolved = scenario.model_dump()
+    overrides = [parse_set(text, resolved) for text in args.set]
+    base_seed = scenario.run.seed if args.seed is None else args.seed
+    folder = _output_folder(args, Path("outputs") / str(scenario.name) / f"sweep-{_stamp()}-reps{args.reps}")
+    seeds = replication_seeds(base_seed, args.reps)
+    specs, combinations = sweep_specs(scenario, overrides, seeds, path)
+    console.print(f"{len(combinations)} combinations × {args.reps} replications")
+    with _batch(args, specs, f"sweep of {scenario.name}", _store(args)) as (records, executor):
+        runs = runs_frame([s.labels for s in specs], records)
+    result = Sweep(scenario, str(path), overrides, base_seed, seeds, runs, executor)
+    write_sweep(result, folder)
+    console.print(f"results: {folder / 'aggregated.csv'}; figures and report: {folder / 'report.md'}")
+    return 0
+
+
+def _regress(args: argparse.Namespace) -> int:
+    _start_workers_early(args)
+    from rich.table import Table
+
+    from twin.experiments import regress
+
+    folder = Path(args.dir) if args.dir else regress.REGRESSION_DIR
+    plans = regress.plan(regress.scenario_files(folder, args.names), record=args.record)
+    start = time.perf_counter()
+    values = _run_plans(args, plans)
+    elapsed = time.perf_counter() - start
+    if args.record:
+        for p, v in zip(plans, values):
+            path = regress.record(p, v)
+            console.print(f"recorded {path} ({p.reps} replications, seed {p.seed})")
+        return 0
+    failures = []
+    for p, v in zip(plans, values):
+        checks = regress.check(p, v)
+        bad = [c for c in checks if not c.ok]
+        failures += bad
+        mark = "[green]ok[/green]" if not bad else f"[red]{len(bad)} moved[/red]"
+        console.print(f"{p.file.stem}: {len(checks) - len(bad)}/{len(checks)} KPIs as expected "
+                      f"({p.reps} replications) {mark}")
+    if not failures:
+        console.print(f"regression: all scenarios as expected ({elapsed:.1f} s)")
+        return 0
+    table = Table(title="Regression: KPIs that moved", caption="ci: the expected value must lie within got ± "
+                  "tolerance (95% CI half-width of this run + slack); exact: must be equal.", caption_justify="left")
+    for i, header in enumerate(("scenario", "KPI", "expected", "got", "tolerance", "check")):
+        table.add_column(header, justify="left" if i in (0, 1, 5) else "right", no_wrap=i == 1)
+    for c in failures:
+        table.add_row(c.scenario, c.kpi, f"{c.expected:.6g}", f"{c.got:.6g}" if c.got == c.got else "missing",
+                      f"± {c.tolerance:.4g}", c.check)
+    console.print(table)
+    console.print(f"[red]regression: {len(failures)} KPI(s) moved[/red]; if the change is intended, "
+                  "re-record with `python run.py regress --record` and commit the .expected.json files")
+    return 1
+
+
+def _run_plans(args: argparse.Namespace, plans: list[Any]) -> list[dict[str, list[float]]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from twin.experiments import regress
+    from twin.experiments.executors import open_executor
+
+    with open_executor(processes=args.processes, workers=args.workers, scheduler=args.scheduler) as handle:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task(f"regression scenarios on {handle.description}",
+                                     total=sum(p.reps for p in plans))
+            return regress.run_plans(plans, handle.executor, lambda record, cached: progress.advance(task),
+                                     warm_cache=handle.local, max_in_flight=handle.workers,
+                                     check_code=not handle.local)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """Run the benchmark module ``twin.bench.<WHAT>``."""
+    import importlib
+
+    benchmark = importlib.import_module(f"twin.bench.{args.bench_command}")
+    return benchmark.run(quick=args.quick, console=console)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where runs execute (default: local processes, one per core)")
+    choice = where.add_mutually_exclusive_group()
+    choice.add_argument("--processes", type=_positive, metavar="N", help="local processes, N of them")
+    choice.add_argument("--workers", type=_positive, metavar="N",
+                        help="start a local Dask cluster of N single-threaded worker processes")
+    choice.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use an existing Dask scheduler's workers")
+
+
+def _experiment_options(parser: argparse.ArgumentParser) -> None:
+    _executor_options(parser)
+    store = parser.add_argument_group("result store (finished runs are kept; a rerun does only what is missing)")
+    store.add_argument("--store", metavar="DIR", default="outputs/store", help="default: outputs/store")
+    store.add_argument("--no-store", action="store_true", help="neither read nor write the store")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,20 +397,62 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a scenario and write events, KPIs and a report")
     run.add_argument("scenario", metavar="SCENARIO", nargs="?", default=BASELINE,
                      help=f"scenario YAML file (default: {BASELINE})")
-    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--seed", type=_non_negative, help="override the scenario's seed (the base seed with --reps)")
+    run.add_argument("--reps", type=_positive, metavar="N",
+                     help="replications with independent, recorded seeds; mean and 95%% CI per KPI "
+                          "(default: the scenario's run.replications, 1: one run with its full report)")
     run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<scenario>/<run-id>)")
+    _experiment_options(run)
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser(
+        "compare", help="compare two scenarios: paired replications, differences with 95%% CIs, verdicts, report")
+    compare.add_argument("a", metavar="A.yaml", help="the reference scenario")
+    compare.add_argument("b", metavar="B.yaml", help="the variant, judged against A")
+    compare.add_argument("--reps", type=_positive, default=10, metavar="N",
+                         help="replications of each (same seeds for A and B; default: 10)")
+    compare.add_argument("--seed", type=_non_negative, help="base seed (default: A's run.seed)")
+    compare.add_argument("--out", metavar="DIR",
+                         help="output folder (default: outputs/compare/<A>-vs-<B>-<time>-reps<N>)")
+    _experiment_options(compare)
+    compare.set_defaults(handler=_compare)
+
+    sweep = commands.add_parser("sweep",
+                                help="run a grid of scenario variants (--set PATH=V1,V2,...) with CIs and plots")
+    sweep.add_argument("scenario", metavar="SCENARIO", help="the base scenario YAML file")
+    sweep.add_argument("--set", action="append", metavar="PATH=V1,V2,...",
+                       help="a dotted scenario path and its values, e.g. response.units.ambulance.count=8,10,12; "
+                            "repeat for a grid")
+    sweep.add_argument("--reps", type=_positive, default=10, metavar="N",
+                       help="replications per combination (the same seeds for all; default: 10)")
+    sweep.add_argument("--seed", type=_non_negative, help="base seed (default: the scenario's run.seed)")
+    sweep.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<scenario>/sweep-<time>-reps<N>)")
+    _experiment_options(sweep)
+    sweep.set_defaults(handler=_sweep)
+
+    regress = commands.add_parser("regress", help="run the regression scenarios and check their KPIs (CI)")
+    regress.add_argument("names", nargs="*", metavar="NAME", help="only these scenarios (file stems; default: all)")
+    regress.add_argument("--record", action="store_true",
+                         help="re-record the expected KPIs (NAME.expected.json) from this run")
+    regress.add_argument("--dir", metavar="DIR", help="folder of regression scenarios (default: scenarios/regression)")
+    _executor_options(regress)
+    regress.set_defaults(handler=_regress)
 
     bench = commands.add_parser("bench", help="performance benchmarks (ratios against references)")
     bench_commands = bench.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
-    routing = bench_commands.add_parser(
-        "routing", help="our Dijkstra vs scipy and networkx; k-nearest and point-to-point; cached load")
-    routing.add_argument("--quick", action="store_true", help="smaller graphs and fewer repeats (smoke test)")
-    routing.set_defaults(handler=_bench_routing)
-    sim = bench_commands.add_parser(
-        "sim", help="one simulated day, 100k intersections, 150 units, ~5,000 and ~10,000 incidents")
-    sim.add_argument("--quick", action="store_true", help="a 10k-intersection city (smoke test)")
-    sim.set_defaults(handler=_bench_sim)
+    benchmarks = {  # module in twin.bench: (what it measures, what --quick does)
+        "routing": ("our Dijkstra vs scipy and networkx; k-nearest and point-to-point; cached load",
+                    "smaller graphs and fewer repeats (smoke test)"),
+        "sim": ("one simulated day, 100k intersections, 150 units, ~5,000 and ~10,000 incidents",
+                "a 10k-intersection city (smoke test)"),
+        "experiments": ("replications on 1 vs 2 local processes (speed-up); Dask vs local processes (overhead)",
+                        "fewer, shorter runs (smoke test)"),
+        "population": ("1,000,000 people for a day on 100k intersections vs plain mesa agents per person-step",
+                       "100,000 people on 10k intersections (smoke test)"),
+    }
+    for name, (what, quick) in benchmarks.items():
+        bench_commands.add_parser(name, help=what).add_argument("--quick", action="store_true", help=quick)
+    bench.set_defaults(handler=_bench)
     return parser
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -37,13 +39,15 @@ def default_folder(result: RunResult, root: Path = Path("outputs")) -> Path:
     return root / str(result.scenario.name) / f"{stamp}-seed{result.seed}"
 
 
-def write_run(result: RunResult, folder: Path | None = None) -> Path:
-    """Write scenario, events, time series, KPIs and the report; return the folder.
+@contextmanager
+def atomic_folder(folder: Path) -> Iterator[Path]:
+    """Yield a hidden temporary folder that becomes ``folder`` when the block ends without error.
 
-    Files: ``scenario.yaml`` (resolved), ``events.parquet``, ``timeseries.parquet``,
-    ``kpis.json``, ``report.md`` and ``figures/*.png``.
+    Raises
+    ------
+    TwinError
+        If ``folder`` exists and is not empty (nothing is overwritten).
     """
-    folder = default_folder(result) if folder is None else folder
     if folder.exists() and any(folder.iterdir()):
         raise TwinError(f"{folder}: output folder exists and is not empty")
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +55,23 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
+        yield tmp
+        if folder.exists():
+            folder.rmdir()
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_run(result: RunResult, folder: Path | None = None) -> Path:
+    """Write scenario, events, time series, KPIs and the report; return the folder.
+
+    Files: ``scenario.yaml`` (resolved), ``events.parquet``, ``timeseries.parquet``,
+    ``kpis.json``, ``report.md`` and ``figures/*.png``.
+    """
+    folder = default_folder(result) if folder is None else folder
+    with atomic_folder(folder) as tmp:
         scenario_text = resolved_yaml(result)
         (tmp / "scenario.yaml").write_text(scenario_text)
         metadata = {b"twin_version": twin.__version__.encode(), b"seed": str(result.seed).encode(),
@@ -64,10 +85,4 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
         (tmp / "kpis.json").write_text(json.dumps(record, indent=2, allow_nan=False, default=float))
         build_report(tmp, result.model, result.kpis, result.events, result.timeseries,
                      str(result.scenario.name), scenario_text)
-        if folder.exists():
-            folder.rmdir()
-        os.rename(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder

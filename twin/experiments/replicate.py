@@ -1,0 +1,73 @@
+"""Replications: the same scenario run N times with independent, recorded seeds.
+
+One run of a stochastic model is one draw; the mean over replications, with
+its confidence interval, is what a planner can rely on. Replication ``i`` uses
+seed ``replication_seeds(base, N)[i]`` (:mod:`twin.experiments.seeds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+import twin
+from twin.experiments.identity import code_fingerprint, scenario_hash
+from twin.experiments.outputs import atomic_folder
+from twin.experiments.runner import RunSpec
+from twin.experiments.seeds import replication_seeds
+from twin.experiments.stats import CONFIDENCE
+from twin.experiments.store import scenario_yaml
+from twin.experiments.tables import summarise, summary_json, write_json, write_table
+
+
+def replication_specs(scenario: BaseModel, seeds: Sequence[int], **labels: object) -> list[RunSpec]:
+    """One :class:`RunSpec` per seed, labelled with ``labels`` and the replication index."""
+    return [RunSpec(scenario, seed, {**labels, "replication": i}) for i, seed in enumerate(seeds)]
+
+
+@dataclass
+class Replications:
+    """The outcome of N replications of one scenario."""
+
+    scenario: BaseModel
+    base_seed: int
+    seeds: list[int]
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    executor: str
+
+    def metadata(self) -> dict[str, object]:
+        """What every output file records about the experiment."""
+        return {"scenario": self.scenario.name, "scenario_hash": scenario_hash(self.scenario),
+                "model_code": code_fingerprint(), "base_seed": self.base_seed, "seeds": self.seeds,
+                "replications": len(self.seeds), "confidence": CONFIDENCE, "executor": self.executor,
+                "twin_version": twin.__version__}
+
+
+def seeds_for(base_seed: int, reps: int) -> list[int]:
+    """The seeds of ``reps`` replications; one replication keeps the base seed itself (a plain run)."""
+    return [base_seed] if reps == 1 else replication_seeds(base_seed, reps)
+
+
+def summarise_replications(scenario: BaseModel, base_seed: int, seeds: list[int], runs: pd.DataFrame,
+                           executor: str) -> Replications:
+    """Bundle a runs table with its summary."""
+    return Replications(scenario, base_seed, seeds, runs, summarise(runs), executor)
+
+
+def write_replications(result: Replications, folder: Path) -> Path:
+    """Write ``runs``, ``summary`` (Parquet + CSV), ``summary.json`` and ``scenario.yaml`` into ``folder``."""
+    meta = result.metadata()
+    with atomic_folder(folder) as tmp:
+        (tmp / "scenario.yaml").write_text(scenario_yaml(
+            result.scenario.model_dump(mode="json"),
+            f"resolved scenario, {len(result.seeds)} replications from base seed {result.base_seed} "
+            f"(seeds in runs.csv), public-safety-twin {twin.__version__}"))
+        write_table(result.runs, tmp, "runs", meta)
+        write_table(result.summary, tmp, "summary", meta)
+        write_json({**meta, "kpis": summary_json(result.summary)}, tmp / "summary.json")
+    return folder

@@ -24,10 +24,14 @@ def test_baseline_and_malta_validate() -> None:
     base = load_scenario(SCENARIOS / "baseline.yaml")
     assert base.name == "baseline" and base.city.source == "helsinki"
     assert base.run.duration == 86400 and base.run.warmup == 3600
+    for section in ("population", "traffic", "lighting", "crime", "response"):  # the whole city
+        assert getattr(base, section) is not None, section
+    alone = load_scenario(SCENARIOS / "response_only.yaml")
+    assert alone.population is None and alone.traffic is None and alone.crime is None
     malta = load_scenario(SCENARIOS / "malta.yaml")
     assert malta.city.source.endswith("shared/data/osm/malta.osm.pbf")
     assert malta.response.units["ambulance"].count == 14
-    assert malta.response.units["fire"].turnout_s.mean_s == 80  # inherited from the baseline
+    assert malta.response.units["fire"].turnout_s.mean_s == 80  # inherited from response_only.yaml
 
 
 def test_deep_merge_replaces_leaves_and_merges_maps() -> None:
@@ -75,3 +79,13 @@ def test_missing_file_bad_yaml_and_cycles(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
     with pytest.raises(TwinError, match="circular"):
         load_scenario(tmp_path / "a.yaml")
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_a_dumped_scenario_validates_to_itself(path: str) -> None:
+    """Workers, the result store and outputs/…/scenario.yaml all carry a scenario as its dump."""
+    from twin.scenario import Scenario
+
+    scenario = load_scenario(SCENARIOS / path)
+    for mode in ("python", "json"):
+        assert Scenario.model_validate(scenario.model_dump(mode=mode)) == scenario

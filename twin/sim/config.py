@@ -8,13 +8,29 @@ them ("on scene 20 minutes on average, quite variable").
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from twin.errors import TwinError
 from twin.sim import policies
+
+
+def _integer_text(value: Any) -> Any:
+    # JSON and YAML dumps turn integer mapping keys into strings ("1"); read them back.
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+#: An incident priority: 1 (most urgent) to 3. Also accepts "1".."3", as dumped mapping keys are.
+Priority = Annotated[Literal[1, 2, 3], BeforeValidator(_integer_text)]
 
 
 class StrictModel(BaseModel):

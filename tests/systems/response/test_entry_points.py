@@ -94,7 +94,7 @@ def installed_plugin(tmp_path: Path):
 def test_a_scenario_selects_a_policy_from_an_installed_package(installed_plugin, tmp_path: Path) -> None:
     assert "lowest_id" in policies.names("dispatch")
     path = tmp_path / "plugin.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\n"
+    path.write_text(f"extends: {SCENARIOS / 'response_only.yaml'}\n"
                     "run: {duration: 6h, warmup: 0}\n"
                     "response:\n  dispatch: {name: lowest_id, params: {note: hello}}\n")
     scenario = load_scenario(path)

@@ -12,8 +12,8 @@ Example::
 
 Sources of the defaults
 -----------------------
-* ``per_day`` 29.6: the crime the baseline scenario's emergency-response system
-  draws itself. ``scenarios/baseline.yaml`` has ``response.arrivals.per_day: 80``
+* ``per_day`` 29.6: the crime the response-only scenario's emergency-response system
+  draws itself. ``scenarios/response_only.yaml`` has ``response.arrivals.per_day: 80``
   and the response system's default incident types give ``crime_in_progress``
   a share of 0.12 and ``crime_report`` 0.25 out of 1.00 in all, so
   80 × (0.12 + 0.25) / 1.00 = 29.6 crimes per day (averaged over the week, like

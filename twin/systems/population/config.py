@@ -43,7 +43,13 @@ import os
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from twin.sim.config import StrictModel
 from twin.systems.population.people import bytes_per_person
@@ -73,16 +79,17 @@ def parse_clock(value: Any) -> Any:
     return seconds
 
 
-#: A time of day, seconds after midnight, written ``"HH:MM"`` or as hours.
-ClockTime = Annotated[float, BeforeValidator(parse_clock)]
-
-
 def clock(seconds: float) -> str:
     """Seconds after midnight as ``HH:MM`` (``HH:MM:SS`` when not on a minute)."""
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+#: A time of day, seconds after midnight, written ``"HH:MM"`` or as hours; dumped as ``"HH:MM"``
+#: so that a dumped scenario validates again (workers, stores and outputs rely on it).
+ClockTime = Annotated[float, BeforeValidator(parse_clock), PlainSerializer(clock, return_type=str)]
 
 
 class Block(StrictModel):
@@ -192,6 +199,10 @@ class PopulationConfig(StrictModel):
                                         "across by default); they cost no city-wide trees")
     threads: int | None = Field(default=None, ge=1, le=16,
                                 description="threads moving people; default: Numba's thread count")
+    snapshot_every_s: float | None = Field(default=3600.0, gt=0,
+                                           description="keep people per node every this many seconds, for "
+                                                       "the report's density maps (4 bytes a node each); "
+                                                       "null: keep none")
     work: Destination = Field(default_factory=lambda: Destination(weights="arterial", decay_km=8.0))
     other: Destination = Field(default_factory=lambda: Destination(weights="population", decay_km=3.0))
     schedules: Schedules = Field(default_factory=Schedules)

@@ -25,7 +25,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.sim.config import Duration, PolicyChoice, StrictModel
+from twin.sim.config import Duration, PolicyChoice, Priority, StrictModel
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 from twin.systems.response import relocation as _relocation  # noqa: F401  (registers the built-in policies)
 
@@ -51,7 +51,7 @@ class IncidentType(StrictModel):
         default="poisson",
         description="'poisson': drawn by this system; 'external': only reported by another system "
                     "(IncidentReported events, e.g. collisions from traffic, crime from routine activities)")
-    priority: Literal[1, 2, 3]
+    priority: Priority
     units: dict[Literal["police", "ambulance", "fire"], int] = Field(min_length=1)
     on_scene: Duration
     transport_probability: float = Field(default=0.0, ge=0, le=1)
@@ -173,14 +173,14 @@ class ResponseConfig(StrictModel):
     units: dict[Literal["police", "ambulance", "fire"], UnitFleet] = Field(default_factory=_default_fleets)
     hospitals: Literal["auto"] | list[Station] = "auto"
     handover_s: Duration = Field(default_factory=lambda: _lognormal(1200, 0.5))
-    lights_and_sirens: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 1.25, 2: 1.1, 3: 1.0})
+    lights_and_sirens: dict[Priority, float] = Field(default_factory=lambda: {1: 1.25, 2: 1.1, 3: 1.0})
     routing_refresh_s: float = Field(
         default=900.0, gt=0,
         description="how often dispatch routing picks up the edge travel times another system provides "
                     "(query 'edge_travel_time_s', e.g. traffic congestion and signals), seconds")
     travel_time_scale: float = Field(default=1.0, ge=0,
                                      description="multiplies every drive time; 0 makes driving instantaneous")
-    targets_s: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})
+    targets_s: dict[Priority, float] = Field(default_factory=lambda: {1: 480.0, 2: 900.0, 3: 1800.0})
     dispatch: DispatchChoice = Field(default_factory=DispatchChoice)
     relocation: RelocationChoice = Field(default_factory=RelocationChoice)
 

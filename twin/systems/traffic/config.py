@@ -39,7 +39,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from twin.sim.config import PolicyChoice, StrictModel
+from twin.sim.config import PolicyChoice, Priority, StrictModel
 from twin.systems.traffic import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 RoadClass = Literal["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
@@ -144,7 +144,7 @@ class PreemptionSettings(StrictModel):
 
     enabled: bool = False
     equipped_share: float = Field(default=1.0, ge=0, le=1, description="share of signal controllers equipped")
-    priorities: list[Literal[1, 2, 3]] = Field(
+    priorities: list[Priority] = Field(
         default_factory=lambda: [1, 2],
         description="incident priorities whose units drive with lights and sirens and preempt signals")
     lost_time_s: float = Field(default=20.0, ge=0, le=120,

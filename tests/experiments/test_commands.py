@@ -50,6 +50,8 @@ def test_compare_identical_scenarios_gives_zero_differences(
     assert set(diffs["verdict"]) == {"no significant difference"}
     report = (out / "report.md").read_text()
     assert "**No significant difference**" in report and "figures/differences.png" in report
+    assert "## Crime by hour" not in report and "## Street-lighting" not in report  # no crime, no lighting
+    assert not (out / "crime_by_hour.csv").exists()
     assert (out / "figures" / "differences.png").stat().st_size > 0
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs[runs["variant"] == "A"]["seed"]) == list(runs[runs["variant"] == "B"]["seed"])

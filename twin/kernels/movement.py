@@ -525,18 +525,17 @@ def direct_people(crowd: Crowd, ways: Ways, inside: npt.NDArray[np.bool_], targe
 
 
 @numba.njit(cache=True)
-def count_per_node(node: npt.NDArray[np.int32], node_map: npt.NDArray[np.int32],
-                   counts: npt.NDArray[np.int32]) -> None:
+def count_per_node(node: npt.NDArray[np.int32], node_map: npt.NDArray[np.int32], counts: npt.NDArray[np.int32],
+                   phase: npt.NDArray[np.int8], travelling_only: bool) -> None:
     """Add one to ``counts[node_map[node[i]]]`` for every person (``node_map`` empty: identity).
 
-    Travellers count at the last node they passed.
+    Travellers count at the last node they passed; with ``travelling_only``, people at rest
+    (``phase == IDLE``: at home, at work, ...) are left out.
     """
-    if node_map.size == 0:
-        for i in range(node.size):
-            counts[node[i]] += 1
-    else:
-        for i in range(node.size):
-            counts[node_map[node[i]]] += 1
+    for i in range(node.size):
+        if travelling_only and phase[i] == IDLE:
+            continue
+        counts[node[i] if node_map.size == 0 else node_map[node[i]]] += 1
 
 
 @numba.njit(cache=True)

@@ -19,6 +19,7 @@ import twin
 from twin.report.figures import StationMark, incident_map, response_time_distribution, utilisation_over_time
 from twin.report.kpi_table import flatten_kpis, headline_rows, print_kpi_table, type_rows
 from twin.report.markdown import write_report
+from twin.report.sections import system_sections
 from twin.sim.model import CityModel
 from twin.systems.response.kpis import incident_table
 
@@ -95,15 +96,21 @@ def build_report(folder: Path, model: CityModel, system_kpis: Mapping[str, Any],
     -------
     Path
         The written ``report.md``.
+
+    Notes
+    -----
+    Population, traffic, street lighting and crime each add a section of their
+    own when installed (:mod:`twin.report.sections`).
     """
     folder = Path(folder)
     figures: dict[str, Path] = {}
     for system, config in model.systems:
         if system.section == "response":
             figures.update(response_figures(folder / "figures", model, system, config, events, timeseries))
+    sections = system_sections(folder / "figures", model, system_kpis, timeseries)
     city = model.city
     label = city.name if city.source in (city.name, "") else f"{city.name} ({city.source})"
     return write_report(folder, scenario_name=scenario_name, seed=model.seed, version=twin.__version__,
                         resolved_scenario_yaml=resolved_yaml, kpis=system_kpis, figures=figures, city=label,
                         osm_derived=not city.source.startswith("synthetic"), start=model.start,
-                        duration_s=model.duration_s, warmup_s=model.warmup_s)
+                        duration_s=model.duration_s, warmup_s=model.warmup_s, sections=sections)

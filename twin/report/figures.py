@@ -8,7 +8,6 @@ outputs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import NamedTuple
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,6 +28,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from twin.city.city import City
 from twin.report.city_map import FACILITY_STYLE, add_attribution, draw_roads
 from twin.report.kpi_table import format_duration
+from twin.report.plotting import GRID_STYLE, clock_times, format_clock_axis, save_figure, shade_warmup
 
 #: Colour of each incident priority (1 is the most urgent), shared by every figure.
 PRIORITY_COLOURS: dict[int, str] = {1: "#d32f2f", 2: "#f9a825", 3: "#1e88e5"}
@@ -41,9 +40,6 @@ UNIT_STYLE: dict[str, tuple[str, str]] = {
     "fire": FACILITY_STYLE["fire_station"],
 }
 
-DPI = 150
-
-
 class StationMark(NamedTuple):
     """A station as drawn on the map: its node, name, the unit type based there and how many units."""
 
@@ -51,17 +47,6 @@ class StationMark(NamedTuple):
     name: str
     unit_type: str
     units: int
-
-
-def _save(fig: plt.Figure, out: Path) -> Path:
-    """Write ``fig`` to ``out`` through a temporary file, so a crash never leaves half a PNG."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png")
-    plt.close(fig)
-    os.replace(tmp, out)
-    return out
 
 
 def response_time_distribution(incidents: pd.DataFrame, targets_by_priority: Mapping[int, float],
@@ -131,14 +116,14 @@ def response_time_distribution(incidents: pd.DataFrame, targets_by_priority: Map
     ax.set_xlabel("Response time: call received → first unit on scene (min)")
     ax.set_ylabel("Incidents reached within that time (%)")
     ax.set_title("How fast units arrived, by incident priority")
-    ax.grid(True, color="#e0e0e0", linewidth=0.6, zorder=0)
+    ax.grid(True, **GRID_STYLE, zorder=0)
     if priorities:
         handles, labels = ax.get_legend_handles_labels()
         if targets_by_priority:
             handles.append(Line2D([], [], color="#616161", linestyle="--", linewidth=1.2))
             labels.append("target of the priority")
         ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.95)
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def _station_legend(stations: Sequence[StationMark]) -> list[tuple[Line2D, str]]:
@@ -248,7 +233,7 @@ def incident_map(city: City, incidents: pd.DataFrame, stations: Sequence[Station
         ax.legend([h for h, _ in handles], [label for _, label in handles], loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False, borderaxespad=0)
     add_attribution(fig, city)
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def _scale_bar_length(extent_m: float) -> float:
@@ -283,7 +268,7 @@ def utilisation_over_time(timeseries: pd.DataFrame, fleet: Mapping[str, int], st
     """
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True,
                                       gridspec_kw={"height_ratios": [2.2, 1], "hspace": 0.08})
-    clock = pd.Timestamp(start) + pd.to_timedelta(timeseries["time_s"], unit="s")
+    clock = clock_times(timeseries["time_s"], start)
     for unit_type, count in fleet.items():
         column = f"busy_{unit_type}"
         if count <= 0 or column not in timeseries:
@@ -309,25 +294,9 @@ def utilisation_over_time(timeseries: pd.DataFrame, fleet: Mapping[str, int], st
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     bottom.set_ylabel("Waiting\nrequests")
 
-    if warmup_s > 0 and len(clock):
-        end_warmup = pd.Timestamp(start) + pd.Timedelta(seconds=warmup_s)
-        top.axvspan(clock.iloc[0], end_warmup, color="#e0e0e0", zorder=0, label="warm-up (not in KPIs)")
-        bottom.axvspan(clock.iloc[0], end_warmup, color="#e0e0e0", zorder=0)
+    shade_warmup((top, bottom), clock, start, warmup_s)
     top.legend(loc="upper left", fontsize=8, ncols=4, framealpha=0.95)
     for ax in (top, bottom):
-        ax.grid(True, color="#e0e0e0", linewidth=0.6)
-
-    span_h = float(timeseries["time_s"].max()) / 3600 if len(timeseries) else 0.0
-    step_h = next((h for h in (1, 2, 3, 4, 6, 12, 24) if span_h / h <= 12), 48)
-    # byhour, not interval: ticks land on 00:00, 06:00, … whatever the first sample's hour.
-    bottom.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, step_h)) if step_h < 24
-                                   else mdates.DayLocator())
-    multi_day = span_h > 24
-    # Past one day, HH:MM alone repeats, so the weekday goes on the label too.
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M" if multi_day else "%H:%M"))
-    if len(clock):
-        bottom.set_xlim(clock.iloc[0], clock.iloc[-1])
-    bottom.set_xlabel(f"Clock time from {start:%a %d %b %Y %H:%M}")
-    if multi_day:
-        plt.setp(bottom.get_xticklabels(), rotation=30, ha="right")
-    return _save(fig, out)
+        ax.grid(True, **GRID_STYLE)
+    format_clock_axis(bottom, clock, start)
+    return save_figure(fig, out)

@@ -68,6 +68,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
+def format_number(value: float | None, decimals: int = 0, unit: str = "") -> str:
+    """``12345.6`` → ``"12,346"``; with ``decimals=1`` and ``unit="s"`` → ``"12,345.6 s"``; ``None`` or NaN → ``"–"``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:,.{decimals}f}" + (f" {unit}" if unit else "")
+
+
 def format_share(share: float | None) -> str:
     """``0.9731`` → ``"97.3 %"``; ``None`` → ``"–"``."""
     return "–" if share is None or not math.isfinite(share) else f"{100 * share:.1f} %"

@@ -17,12 +17,19 @@ import yaml
 
 from twin.city.city import OSM_ATTRIBUTION
 from twin.report.kpi_table import HEADLINE_COLUMNS, TIME_NOTE, TYPE_COLUMNS, headline_rows, type_rows
+from twin.report.sections.section import Section
 
 #: Caption of each figure a report knows by name; other names are captioned from the name.
 FIGURE_CAPTIONS: dict[str, str] = {
     "response_times": "Response times by priority (cumulative share of incidents reached; dashed: targets)",
     "incident_map": "Where incidents happened, with stations and hospitals",
     "utilisation": "Share of units busy per type, and requests waiting for a unit, over the run",
+    "people_activity": "Where people are over the run: at rest by activity, and travelling by mode",
+    "people_density": "People per km² at a few times of day (hexagons over the road map)",
+    "traffic_delay": "Signal delay per vehicle, travel time index and collisions over the run",
+    "lighting_power": "Street-lighting power and mean light level over the run",
+    "lighting_policies": "Energy per night of the same nights under each lighting policy",
+    "crime_by_hour": "Crimes by hour of day, outdoor and indoor, night hours shaded",
 }
 
 
@@ -65,10 +72,33 @@ def _duration_text(value: Any) -> str:
     return _hms(float(value)) if isinstance(value, int | float) else str(value)
 
 
+def _figure_lines(figures: Mapping[str, Path], folder: Path) -> list[str]:
+    """A captioned image per figure, linked relative to ``folder``."""
+    lines = []
+    for name, path in figures.items():
+        caption = FIGURE_CAPTIONS.get(name, name.replace("_", " ").capitalize())
+        link = Path(os.path.relpath(Path(path), folder)).as_posix()
+        lines += [f"### {caption}", "", f"![{caption}]({link})", ""]
+    return lines
+
+
+def _section_lines(section: Section, folder: Path) -> list[str]:
+    """A system's section: its heading, tables with their notes, then its figures."""
+    lines = [f"## {section.title}", ""]
+    for table in section.tables:
+        if table.heading:
+            lines += [f"### {table.heading}", ""]
+        lines += [markdown_table(table.columns, table.rows), ""]
+        if table.note:
+            lines += [f"*{table.note}*", ""]
+    return lines + _figure_lines(section.figures, folder)
+
+
 def write_report(folder: Path, *, scenario_name: str, seed: int, version: str, resolved_scenario_yaml: str,
                  kpis: Mapping[str, Any], figures: Mapping[str, Path], city: str | None = None,
                  osm_derived: bool | None = None, start: datetime | None = None,
-                 duration_s: float | None = None, warmup_s: float | None = None) -> Path:
+                 duration_s: float | None = None, warmup_s: float | None = None,
+                 sections: Sequence[Section] = ()) -> Path:
     """Write ``report.md`` into ``folder``.
 
     Parameters
@@ -96,6 +126,8 @@ def write_report(folder: Path, *, scenario_name: str, seed: int, version: str, r
         Clock time of simulated second 0; default: ``run.start`` of the scenario.
     duration_s, warmup_s : float, optional
         Length of the run and of its warm-up, seconds; default: from ``run``.
+    sections : sequence of Section
+        The other systems' sections (people, traffic, …), after the response figures.
 
     Returns
     -------
@@ -137,11 +169,9 @@ def write_report(folder: Path, *, scenario_name: str, seed: int, version: str, r
         lines += ["No response KPIs in this run.", ""]
 
     if figures:
-        lines += ["## Figures", ""]
-        for name, path in figures.items():
-            caption = FIGURE_CAPTIONS.get(name, name.replace("_", " ").capitalize())
-            link = Path(os.path.relpath(Path(path), folder)).as_posix()
-            lines += [f"### {caption}", "", f"![{caption}]({link})", ""]
+        lines += ["## Figures", ""] + _figure_lines(figures, folder)
+    for section in sections:
+        lines += _section_lines(section, folder)
 
     fence = "````" if "```" in resolved_scenario_yaml else "```"
     lines += ["## Scenario as resolved", "", f"{fence}yaml", resolved_scenario_yaml.rstrip("\n"), fence, ""]

@@ -75,10 +75,10 @@ def test_adaptive_brightens_where_the_population_says_people_are(helsinki) -> No
     n = helsinki.drive.n_nodes
 
     def everyone_everywhere(model):
-        model.provide("people_per_node", lambda: np.ones(n, dtype=np.int64))
+        model.provide("people_per_node", lambda travelling=False: np.ones(n, dtype=np.int64))
 
     def nobody(model):
-        model.provide("people_per_node", lambda: np.zeros(n, dtype=np.int64))
+        model.provide("people_per_node", lambda travelling=False: np.zeros(n, dtype=np.int64))
 
     d2d, _ = lighting_model(helsinki, start, 24, policy={"name": "dusk_to_dawn"})
     busy, system = lighting_model(helsinki, start, 24, policy=_adaptive(), before_run=everyone_everywhere)

@@ -9,7 +9,7 @@ tick in which lights broke or were fixed. The KPIs are computed from these alone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twin.sim.events import Event
 
@@ -19,7 +19,8 @@ class LightingInstalled(Event):
     """The street lights of the run, once at time 0.
 
     ``lights`` luminaires on ``lit_km`` of the ``road_km`` of road (a two-way
-    road counted once), drawing ``installed_kw`` at full level.
+    road counted once), drawing ``installed_kw`` at full level. ``compared_as`` is
+    the run's own entry in ``LightingEnergy.kwh_by_policy``.
     """
 
     policy: str
@@ -31,6 +32,7 @@ class LightingInstalled(Event):
     installed_kw: float
     price_per_kwh: float
     currency: str
+    compared_as: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +58,9 @@ class LightingEnergy(Event):
     ``dark_s`` is the time of the period with the sun below civil twilight (6°
     below the horizon) and ``level_dark_s`` the integral over that time of the
     mean light level (so ``level_dark_s / dark_s`` is the mean level at night).
+    ``kwh_by_policy`` is the energy the period would have taken under each
+    built-in policy, on the same inputs, and the run's own (``kwh``) under its
+    entry (see :mod:`twin.systems.lighting.comparison`).
     """
 
     start_s: float
@@ -64,6 +69,7 @@ class LightingEnergy(Event):
     cost: float
     dark_s: float
     level_dark_s: float
+    kwh_by_policy: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,10 @@
   from ``LightingInstalled``.
 * **Outages** count luminaires failed and repaired in the window, with the mean
   time a repaired luminaire was dark.
+* **Energy by policy** (``energy_by_policy_kwh``) is ``kwh_per_night`` of the same
+  nights under each built-in policy with default parameters, and under the run's
+  own (entry ``energy_by_policy_run``), from the summaries' ``kwh_by_policy``
+  prorated like the energy (see :mod:`twin.systems.lighting.comparison`).
 """
 
 from __future__ import annotations
@@ -48,12 +52,16 @@ def lighting_kpis(events: pd.DataFrame, *, start: datetime, warmup_s: float, end
         ``energy_kwh``, ``cost``, ``kwh_per_night``, ``cost_per_night`` (currency
         per night), ``mean_level_night`` (0 … 1), ``dark_hours``, ``lit_km_share``,
         ``lights``, ``installed_kw``, ``policy``, ``currency``, ``by_night`` and
-        ``outages`` (``lights_failed``, ``lights_repaired``, ``mean_repair_s``).
+        ``outages`` (``lights_failed``, ``lights_repaired``, ``mean_repair_s``),
+        ``energy_by_policy_kwh`` (policy → kWh per night) and ``energy_by_policy_run``
+        (the run's own entry there).
     """
     installed = _data(events, "LightingInstalled")
     info = installed.iloc[0].to_dict() if len(installed) else {}
     energy = _data(events, "LightingEnergy")
     window = max(end_s - warmup_s, 0.0)
+    per_night = 86400.0 / window if window > 0 else float("nan")
+    by_policy: dict[str, float] = {}
     if len(energy):
         s, e = energy["start_s"].to_numpy(float), energy["end_s"].to_numpy(float)
         overlap = np.clip(np.minimum(e, end_s) - np.maximum(s, warmup_s), 0.0, None)
@@ -66,12 +74,16 @@ def lighting_kpis(events: pd.DataFrame, *, start: datetime, warmup_s: float, end
         by_night_frame = pd.DataFrame({"night": nights, "kwh": kwh, "cost": cost}).groupby("night").sum()
         by_night = {night: {"kwh": float(row.kwh), "cost": float(row.cost)}
                     for night, row in by_night_frame.iterrows() if row.kwh > 0 or row.cost > 0}
+        if "kwh_by_policy" in energy:
+            policies = pd.DataFrame(energy["kwh_by_policy"].tolist()).fillna(0.0)
+            # The same proration and sum as the run's own energy, so its entry equals kwh_per_night.
+            by_policy = {str(name): float((policies[name].to_numpy(float) * share).sum()) * per_night
+                         for name in policies.columns}
     else:
         kwh = cost = np.zeros(0)
         dark_s = level_dark_s = 0.0
         by_night = {}
     total_kwh, total_cost = float(kwh.sum()), float(cost.sum())
-    per_night = 86400.0 / window if window > 0 else float("nan")
 
     def in_window(kind: str) -> pd.DataFrame:
         rows = _data(events, kind)
@@ -99,5 +111,7 @@ def lighting_kpis(events: pd.DataFrame, *, start: datetime, warmup_s: float, end
             "lights_repaired": n_repaired,
             "mean_repair_s": float(repaired["down_s"].sum()) / n_repaired if n_repaired else None,
         },
+        "energy_by_policy_kwh": by_policy,
+        "energy_by_policy_run": info.get("compared_as") or None,
     }
 

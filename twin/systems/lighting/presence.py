@@ -2,8 +2,10 @@
 
 An adaptive light brightens when its sensor sees someone. The twin knows where
 people are if a population system is installed: it provides the query
-``people_per_node`` (an int array over the drive network's nodes), and a segment
-sees motion when at least ``min_people`` people stand on its two end nodes.
+``people_per_node`` (an int array over the drive network's nodes; the lighting
+system asks for people travelling, since a sensor on a pole does not see people
+at home or at work), and a segment sees motion when at least ``min_people`` of
+them are on its two end nodes.
 
 Without a population system the fallback is deterministic and follows the time
 of day: in hour ``h`` the busiest ``activity[h]`` share of the segments has

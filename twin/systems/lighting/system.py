@@ -15,13 +15,18 @@ Other systems ask, never import:
   crime multiplier of :func:`twin.systems.lighting.crime.crime_multiplier` at
   those levels (1 by day).
 
-Adaptive lights read ``model.query("people_per_node")`` when a population system
-provides it (see :mod:`twin.systems.lighting.presence`).
+Adaptive lights read ``model.query("people_per_node", travelling=True)`` (people
+out on the street) when a population system provides it (see :mod:`twin.systems.lighting.presence`).
+
+Each tick also evaluates the built-in policies on the same inputs, so that the
+KPIs can say what the same nights would have cost under each
+(:mod:`twin.systems.lighting.comparison`); that changes nothing in the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -33,6 +38,7 @@ from twin.kernels.lighting import apply_levels
 from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
+from twin.systems.lighting.comparison import PolicyComparison, run_label
 from twin.systems.lighting.config import LightingConfig
 from twin.systems.lighting.crime import crime_multiplier
 from twin.systems.lighting.events import (
@@ -70,6 +76,7 @@ class LightingSystem:
             use_osm_lit=config.use_osm_lit, lit_when_unknown=config.lit_when_unknown)
         self.policy: LightingPolicy = policies.create("lighting", config.policy.name, config.policy.params,
                                                       where="lighting.policy")
+        self.comparison = PolicyComparison(self.lights, run_label(config.policy.name, self.policy))
         lat, lon = float(np.mean(net.lat)), float(np.mean(net.lon))
         self.sun = Sun(lat, lon, local_zone(model.start, lon, config.timezone))
         self.presence = Presence(self.lights, model.city.population_weight,
@@ -91,6 +98,7 @@ class LightingSystem:
         self.lights_on = 0
         self.lights_dimmed = 0
         self.mean_level = 0.0
+        self.other_power_w: dict[str, float] = {}  # what the other policies would draw now
         self._last_change: LightingChanged | None = None
         self._node_level: np.ndarray | None = None
 
@@ -100,7 +108,8 @@ class LightingSystem:
         model.publish(LightingInstalled(
             time=model.now, policy=config.policy.name, lights=self.lights.n_lights, segments=s,
             lit_segments=int(self.lights.seg_lit.sum()), lit_km=lit_km, road_km=road_km,
-            installed_kw=self.lights.installed_kw(), price_per_kwh=config.price_per_kwh, currency=config.currency))
+            installed_kw=self.lights.installed_kw(), price_per_kwh=config.price_per_kwh, currency=config.currency,
+            compared_as=self.comparison.run_label))
         model.env.process(self._run())
 
     # --- the tick process ------------------------------------------------------------------
@@ -120,7 +129,7 @@ class LightingSystem:
                 self._step_outages(previous, now)
             self._update(now)
             dt = min(tick, end - now)
-            energy.add(self.power_w, dt, self.dark, self.mean_level)
+            energy.add(self.power_w, dt, self.dark, self.mean_level, self.other_power_w)
             ticks += 1
             if now + tick >= end:  # the run stops before another tick: account for the rest now
                 self._publish_energy(energy, period_start, end)
@@ -133,8 +142,9 @@ class LightingSystem:
         when = self.model.clock(now)
         elevation = self.sun.elevation_deg(when)
         self.dark = elevation < -CIVIL_DEPRESSION_DEG
+        sensed = self._sensed_motion(when)
         context = LightingContext(when=when, sun_elevation_deg=elevation, n_segments=self.lights.n_segments,
-                                  motion=self._motion(when))
+                                  motion=self._motion(sensed))
         target = np.asarray(self.policy.levels(context), dtype=np.float64)
         if target.shape != (self.lights.n_segments,):  # the kernel does not check bounds
             raise TwinError(f"lighting policy {self.config.policy.name!r} returned levels of shape "
@@ -146,15 +156,27 @@ class LightingSystem:
         n_lights = self.lights.n_lights
         self.mean_level = level_sum / n_lights if n_lights else 0.0
         self._node_level = None
+        # The others see the same motion, computed once, without marking it as the run's.
+        self.other_power_w = self.comparison.power_w(replace(context, motion=sensed), failed)
         self._maybe_publish_change(now, self.outages.n_failed if self.outages is not None else 0)
 
-    def _motion(self, when: datetime) -> Callable[[], np.ndarray]:
+    def _sensed_motion(self, when: datetime) -> Callable[[], np.ndarray]:
+        """Motion per segment at ``when``, computed on the first call and remembered for the tick."""
+        memo: list[np.ndarray] = []
+
+        def sensed() -> np.ndarray:
+            if not memo:
+                # Motion sensors see people out on the street, not those at home or at work.
+                memo.append(self.presence.from_people(self.model.query("people_per_node", travelling=True))
+                            if self.model.has_query("people_per_node") else self.presence.fallback(when.hour))
+            return memo[0]
+        return sensed
+
+    def _motion(self, sensed: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+        """``sensed``, noting where the motion came from when the run's own policy asks."""
         def motion() -> np.ndarray:
-            if self.model.has_query("people_per_node"):
-                self.motion_source = "population"
-                return self.presence.from_people(self.model.query("people_per_node"))
-            self.motion_source = "fallback"
-            return self.presence.fallback(when.hour)
+            self.motion_source = "population" if self.model.has_query("people_per_node") else "fallback"
+            return sensed()
         return motion
 
     def _maybe_publish_change(self, now: float, failed: int) -> None:
@@ -181,9 +203,12 @@ class LightingSystem:
 
     def _publish_energy(self, energy: _Accrual, start_s: float, end_s: float) -> None:
         kwh = energy.joules / J_PER_KWH
+        own = self.comparison.run_label
+        by_policy = {name: energy.by_policy.get(name, 0.0) / J_PER_KWH for name in self.comparison.others}
+        by_policy[own] = kwh
         self.model.publish(LightingEnergy(
             time=self.model.now, start_s=start_s, end_s=end_s, kwh=kwh, cost=kwh * self.config.price_per_kwh,
-            dark_s=energy.dark_s, level_dark_s=energy.level_dark_s))
+            dark_s=energy.dark_s, level_dark_s=energy.level_dark_s, kwh_by_policy=by_policy))
 
     # --- queries for other systems ---------------------------------------------------------
 
@@ -229,16 +254,21 @@ class LightingSystem:
 class _Accrual:
     """Running totals of one reporting period."""
 
-    __slots__ = ("joules", "dark_s", "level_dark_s")
+    __slots__ = ("joules", "dark_s", "level_dark_s", "by_policy")
 
     def __init__(self) -> None:
         self.joules = 0.0
         self.dark_s = 0.0
         self.level_dark_s = 0.0
+        self.by_policy: dict[str, float] = {}
 
-    def add(self, power_w: float, dt: float, dark: bool, mean_level: float) -> None:
-        """Add ``dt`` seconds at ``power_w`` watts (and, if dark, at ``mean_level``)."""
+    def add(self, power_w: float, dt: float, dark: bool, mean_level: float,
+            other_power_w: dict[str, float]) -> None:
+        """Add ``dt`` seconds at ``power_w`` watts (and, if dark, at ``mean_level``); the other
+        policies at their ``other_power_w`` watts (J, by name)."""
         self.joules += power_w * dt
+        for name, watts in other_power_w.items():
+            self.by_policy[name] = self.by_policy.get(name, 0.0) + watts * dt
         if dark:
             self.dark_s += dt
             self.level_dark_s += mean_level * dt

@@ -4,7 +4,8 @@ Counted are the ``CrimeCommitted`` events at or after the warm-up:
 
 * ``crimes`` and ``per_day`` (crimes / days of the measured window);
 * ``by_hour`` (counts by local clock hour, keys ``"00"`` … ``"23"``, so that
-  replications and comparisons get a confidence interval per hour) and ``by_type``;
+  replications and comparisons get a confidence interval per hour), the outdoor
+  ones among them (``by_hour_outdoor``, same keys) and ``by_type``;
 * ``outdoor_share``: outdoor crimes / all crimes;
 * ``night``: crimes in the night hours (``night_from_h`` to ``night_until_h``,
   18:00–06:00 by default), their share of all crimes, the outdoor ones among
@@ -46,6 +47,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _by_hour(hours: pd.Series) -> dict[str, int]:
+    """Counts per clock hour, keys ``"00"`` … ``"23"`` (every hour, zeros included)."""
+    return {f"{h:02d}": int(c) for h, c in enumerate(np.bincount(hours.to_numpy(dtype=np.int64), minlength=24))}
+
+
 def crime_kpis(events: pd.DataFrame, config: CrimeConfig, *, warmup_s: float, end_s: float) -> dict[str, Any]:
     """All crime KPIs of a run.
 
@@ -70,8 +76,8 @@ def crime_kpis(events: pd.DataFrame, config: CrimeConfig, *, warmup_s: float, en
     return {
         "crimes": crimes,
         "per_day": crimes / days if days > 0 else None,
-        "by_hour": {f"{h:02d}": int(c) for h, c in
-                    enumerate(np.bincount(table["hour"].to_numpy(dtype=np.int64), minlength=24))},
+        "by_hour": _by_hour(table["hour"]),
+        "by_hour_outdoor": _by_hour(table.loc[table["outdoor"], "hour"]),
         "by_type": {str(k): int(v) for k, v in table["crime_type"].value_counts().sort_index().items()},
         "outdoor_share": _share(int(table["outdoor"].sum()), crimes),
         "night": {"crimes": len(night), "share": _share(len(night), crimes), "outdoor": night_outdoor,

@@ -6,6 +6,12 @@ their schedule says they are at the start, and starts one simpy process that
 calls the movement kernel every ``tick_s`` seconds. Other systems read it
 through queries (``people_per_node``, ``people_counts``) and direct it through
 the bus (:class:`~twin.systems.population.events.EvacuationOrdered`).
+
+Every ``snapshot_every_s`` seconds (an hour by default) the system keeps the
+people per drivable node, for the report's density maps
+(:meth:`PopulationSystem.presence_snapshots`). They stay on the system, not in
+the event log: a snapshot is 4 bytes a node, a day of hourly ones about a
+hundred bytes a node.
 """
 
 from __future__ import annotations
@@ -86,6 +92,8 @@ def _pool() -> ThreadPoolExecutor:
 _CODES = {"home": HOME, "work": WORK, "other": OTHER, "stay": -1}
 #: Plan ids: named in the per-person draws, so weekday and weekend draws differ.
 WEEKDAY_PLAN, WEEKEND_PLAN = 0, 1
+#: Tolerance when checking whether a snapshot time has come (simpy times are sums of floats), s.
+_SNAPSHOT_EPS = 1e-6
 
 
 def day_plan(blocks: Sequence[Block]) -> DayPlan:
@@ -154,8 +162,12 @@ class PopulationSystem:
         self._crowds = {mode: self._slices(mode, self._threads) for mode in (DRIVE, WALK)}
         self._version = 0
         self._cache: dict[Any, Any] = {}
+        self._snapshot_times: list[float] = []
+        self._snapshots: list[np.ndarray] = []
+        self._next_snapshot = model.now
 
         self._start_day(self.day_of(model.now), settle=True)
+        self._maybe_snapshot(model.now)
         model.provide("people_per_node", self.people_per_node)
         model.provide("people_counts", self.counts)
         model.bus.subscribe(EvacuationOrdered, self._on_evacuation)
@@ -245,6 +257,7 @@ class PopulationSystem:
         while True:
             yield self.model.env.timeout(tick)
             self.advance(self.model.now)
+            self._maybe_snapshot(self.model.now)
 
     def advance(self, now: float) -> None:
         """Move everyone from the last step to ``now`` (splitting the step at midnight)."""
@@ -380,7 +393,7 @@ class PopulationSystem:
 
     # --- read-only views ----------------------------------------------------------------------
 
-    def people_per_node(self, mode: str | None = None) -> np.ndarray:
+    def people_per_node(self, mode: str | None = None, travelling: bool = False) -> np.ndarray:
         """People standing at each drivable node now (travellers at the last node passed).
 
         Walkers count at the drivable node nearest to theirs.
@@ -389,6 +402,9 @@ class PopulationSystem:
         ----------
         mode : {"drive", "walk"}, optional
             Count only drivers or only walkers.
+        travelling : bool
+            Count only people on their way somewhere (out on the street), not those at
+            rest at home, at work or elsewhere; motion sensors see these.
 
         Returns
         -------
@@ -396,14 +412,15 @@ class PopulationSystem:
         """
         if mode is not None and mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-        return self._cached(("per_node", mode), lambda: self._count_per_node(mode))
+        return self._cached(("per_node", mode, travelling), lambda: self._count_per_node(mode, travelling))
 
-    def _count_per_node(self, mode: str | None) -> np.ndarray:
+    def _count_per_node(self, mode: str | None, travelling: bool) -> np.ndarray:
         counts = np.zeros(self.model.city.drive.n_nodes, dtype=np.int32)
-        if mode in (None, "drive"):
-            count_per_node(self.people.crowd(DRIVE).node, np.empty(0, dtype=np.int32), counts)
-        if mode in (None, "walk"):
-            count_per_node(self.people.crowd(WALK).node, self.walk_to_drive, counts)
+        for code, name, node_map in ((DRIVE, "drive", np.empty(0, dtype=np.int32)),
+                                     (WALK, "walk", self.walk_to_drive)):
+            if mode in (None, name):
+                crowd = self.people.crowd(code)
+                count_per_node(crowd.node, node_map, counts, crowd.phase, travelling)
         counts.setflags(write=False)
         return counts
 
@@ -414,6 +431,34 @@ class PopulationSystem:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def _maybe_snapshot(self, now: float) -> None:
+        """Keep people per node if a snapshot time has come (see ``snapshot_every_s``)."""
+        every = self.config.snapshot_every_s
+        if every is None or now + _SNAPSHOT_EPS < self._next_snapshot:
+            return
+        self._snapshot_times.append(now)
+        # No copy: each count is a fresh read-only array, never written after it is made.
+        self._snapshots.append(self.people_per_node())
+        # The next one on the grid of multiples of ``every``, whatever the tick length.
+        self._next_snapshot = (math.floor(now / every + _SNAPSHOT_EPS) + 1) * every
+
+    def presence_snapshots(self) -> tuple[np.ndarray, np.ndarray]:
+        """People per drivable node at the kept snapshot times (as :meth:`people_per_node`).
+
+        A snapshot is taken at the start and then at the first tick at or after
+        each multiple of ``snapshot_every_s``.
+
+        Returns
+        -------
+        times : float64[k]
+            Simulated seconds of the snapshots.
+        counts : int32[k, n]
+            People per drivable node at each of them (empty when snapshots are off).
+        """
+        n = self.model.city.drive.n_nodes
+        counts = np.stack(self._snapshots) if self._snapshots else np.zeros((0, n), dtype=np.int32)
+        return np.asarray(self._snapshot_times, dtype=np.float64), counts
 
     def counts(self) -> dict[str, int]:
         """People at rest per activity, travelling per mode, and in all."""

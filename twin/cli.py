@@ -123,10 +123,35 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
         progress.update(task, completed=hours)
     folder = write_run(result, Path(args.out) if args.out else None)
     print_kpi_table(result.kpis, console)
+    _print_city_table(result.kpis)
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items())
     console.print(f"{len(result.events):,} events; {timings}")
     console.print(f"report: {folder / 'report.md'}")
     return 0
+
+
+def _print_city_table(kpis: dict[str, Any]) -> None:
+    """The headline KPIs of the systems other than response (people, traffic, lighting, crime)."""
+    from twin.experiments.kpis import format_value, headline_keys, label, measure
+    from twin.report.kpi_table import flatten_kpis
+
+    flat = flatten_kpis(kpis)
+    keys = [k for k in headline_keys(flat) if not k.startswith("response.")
+            and not (k.startswith("traffic.preemption.") and not flat.get("traffic.preemption.enabled"))]
+    if "population" in kpis:
+        keys = ["population.trips.drive", "population.trips.walk"] + keys
+    if not keys:
+        return
+    currency = kpis.get("lighting", {}).get("currency")
+    table = Table(title="The city")
+    table.add_column("Indicator")
+    table.add_column("Value", justify="right")
+    table.add_column("Unit")
+    for key in keys:
+        value = flat.get(key)
+        text = f"{int(value):,}" if value is not None and float(value).is_integer() else format_value(key, value)
+        table.add_row(label(key, currency), text, measure(key).replace("money", currency or "money"))
+    console.print(table)
 
 
 def _stamp() -> str:

@@ -126,9 +126,14 @@ def dask_local(workers: int) -> Iterator[ExecutorHandle]:
     import dask
     from distributed import Client, LocalCluster
 
-    # No dashboard, so no use for the workers' statistical profiler: it samples the running task's
-    # stack every 10 ms, which costs a pure-Python simulation several percent.
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    # No dashboard, so no use for the workers' monitoring: the statistical profiler samples the
+    # running task's stack every 10 ms and the event loop ticks every 20 ms, each taking the GIL
+    # from a pure-Python simulation (several percent of its time).
+    with dask.config.set({"distributed.worker.profile.enabled": False,
+                          "distributed.admin.tick.interval": "500ms",
+                          "distributed.admin.system-monitor.interval": "2s",
+                          "distributed.admin.system-monitor.gil.enabled": False,
+                          "distributed.worker.memory.monitor-interval": "1s"}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
     try:

@@ -70,3 +70,12 @@ def test_preemption_shortens_emergency_travel_and_costs_cross_traffic() -> None:
     assert travel["preempt"] < travel["plain"]
     assert {"signal_delay_s", "travel_time_index", "traffic_collisions", "preemptions"} <= set(
         preempt.timeseries.columns)
+
+
+def test_only_lights_and_sirens_trips_route_through_preempted_signals() -> None:
+    result = simulate(load_scenario(SCENARIOS / "traffic_preemption.yaml"))
+    response = next(system for system, _ in result.model.systems if system.section == "response")
+    emergency, routine = response.router_for(1), response.router_for(3)  # factors 1.25 and 1.0
+    assert response.router_for(2) is emergency and routine is not emergency
+    # Same roads and congestion; the routine times keep the signal delay that preemption removes.
+    assert np.all(routine.weights >= emergency.weights) and routine.weights.sum() > emergency.weights.sum()

@@ -110,7 +110,7 @@ class DispatchCentre:
                           incident_type=incident_type, unit_type=unit_type, count=count,
                           elapsed_s=system.model.now - float(plan.time[incident]),
                           target_s=system.config.target_of(incident_type))
-        chosen = system.policy.choose(request, available, system.router)
+        chosen = system.policy.choose(request, available, system.router_for(request.priority))
         for unit, travel_s in chosen:
             unit.dispatch(incident, travel_s)
         return [unit.uid for unit, _ in chosen]

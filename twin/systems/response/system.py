@@ -105,6 +105,7 @@ class ResponseSystem:
         model.env.process(self.centre.incidents())
         model.bus.subscribe(IncidentReported, self._on_report)
         self._free_flow = self.router
+        self._routine_router: Router | None = None  # set when another system provides travel times
         model.env.process(self._refresh_routing())
         model.provide("units_per_node", self.units_per_node)
 
@@ -143,14 +144,25 @@ class ResponseSystem:
 
     def _refresh_routing(self) -> Any:
         """Route on the travel times another system provides (congestion, signals),
-        re-read on a schedule rather than per query. Trees home and to hospitals
-        stay on free-flow times."""
+        re-read on a schedule rather than per query: units with lights and sirens on
+        the emergency times (no delay at preempted signals), the others on the times
+        of ordinary traffic. Trees home and to hospitals stay on free-flow times."""
         if not self.model.has_query("edge_travel_time_s"):
             return
+        net = self.model.city.drive
         while True:
-            weights = self.model.query("edge_travel_time_s", emergency=True)
-            self.router = Router(self.model.city.drive, weights, landmarks_from=self._free_flow)
+            self.router = Router(net, self.model.query("edge_travel_time_s", emergency=True),
+                                 landmarks_from=self._free_flow)
+            self._routine_router = Router(net, self.model.query("edge_travel_time_s", emergency=False),
+                                          landmarks_from=self._free_flow)
             yield self.model.env.timeout(self.config.routing_refresh_s)
+
+    def router_for(self, priority: int) -> Router:
+        """The router of a trip to an incident of ``priority``: with lights and sirens
+        (a speed factor above 1) the emergency one, else that of ordinary traffic."""
+        if self._routine_router is None or self.config.lights_and_sirens.get(priority, 1.0) > 1.0:
+            return self.router
+        return self._routine_router
 
     def units_per_node(self, unit_type: str = "police") -> np.ndarray:
         """Units of a type at (or last passing) each drive node now; read-only view for other systems."""

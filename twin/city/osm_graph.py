@@ -16,6 +16,7 @@ The steps are OSMnx's own, applied to ways read from a local file:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 
 import networkx as nx
@@ -167,7 +168,10 @@ def _impute_speeds(graph: nx.MultiDiGraph) -> None:
     observed = {_first(d["highway"]) for _, _, d in graph.edges(data=True) if "maxspeed" in d}
     classes = {_first(d["highway"]) for _, _, d in graph.edges(data=True)}
     defaults = {c: DEFAULT_SPEEDS_KPH.get(c, FALLBACK_SPEED_KPH) for c in classes - observed}
-    ox.add_edge_speeds(graph, hwy_speeds=defaults or None, fallback=FALLBACK_SPEED_KPH)
+    with warnings.catch_warnings():
+        # osmnx assigns float means into an int column (pandas' FutureWarning); the speeds are right.
+        warnings.filterwarnings("ignore", message="Setting an item of incompatible dtype", module="osmnx")
+        ox.add_edge_speeds(graph, hwy_speeds=defaults or None, fallback=FALLBACK_SPEED_KPH)
 
 
 def build_network(extract: OsmExtract, network: str) -> tuple[RoadNetwork, nx.MultiDiGraph] | None:

@@ -195,8 +195,11 @@ class PopulationConfig(StrictModel):
                        description="drivers' destination zones, one city-wide tree each "
                                    "(fewer in small cities: at least 20 nodes each)")
     walk_zones: int = Field(default=1024, ge=1, le=65536,
-                            description="walkers' zones: walkers stay in their home zone (about 1 km "
-                                        "across by default); they cost no city-wide trees")
+                            description="at most this many walkers' zones: walkers stay in their home zone; "
+                                        "they cost no city-wide trees")
+    walk_zone_km: float = Field(default=0.8, gt=0, le=20,
+                                description="walk zones are at least this wide, km (fewer zones in a small "
+                                            "city), so that walks are walks and not steps next door")
     threads: int | None = Field(default=None, ge=1, le=16,
                                 description="threads moving people; default: Numba's thread count")
     snapshot_every_s: float | None = Field(default=3600.0, gt=0,

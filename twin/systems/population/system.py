@@ -74,7 +74,7 @@ from twin.systems.population.places import (
     draw_nodes,
     place_weights,
 )
-from twin.systems.population.zones import MoveNet, Zones, target_tree, zones_for
+from twin.systems.population.zones import MoveNet, Zones, target_tree, zones_for, zones_for_width
 
 #: Most threads that move people (one slice of people each).
 MAX_THREADS = 16
@@ -137,7 +137,8 @@ class PopulationSystem:
         self.walk_to_drive = city.drive.nearest_node(city.walk.x, city.walk.y)[0].astype(np.int32)
         walk_weight = np.bincount(self.drive_to_walk, weights=population, minlength=city.walk.n_nodes)
         drive_net, drive_zones = zones_for(city.drive, "drive", population, config.zones)
-        walk_net, walk_zones = zones_for(city.walk, "walk", walk_weight, config.walk_zones,
+        walk_zone_count = zones_for_width(city.area_km2(), config.walk_zones, config.walk_zone_km)
+        walk_net, walk_zones = zones_for(city.walk, "walk", walk_weight, walk_zone_count,
                                          same_as_drive=city.walk is city.drive)
         self.nets: dict[int, MoveNet] = {DRIVE: drive_net, WALK: walk_net}
         self.zones: dict[int, Zones] = {DRIVE: drive_zones, WALK: walk_zones}

@@ -163,6 +163,11 @@ def effective_zones(n_nodes: int, asked: int) -> int:
     return max(1, min(asked, n_nodes // MIN_NODES_PER_ZONE))
 
 
+def zones_for_width(area_km2: float, asked: int, width_km: float) -> int:
+    """At most ``asked`` zones, each covering at least a ``width_km`` × ``width_km`` square of the city."""
+    return max(1, min(asked, int(area_km2 / width_km**2)))
+
+
 def choose_roots(net: RoadNetwork, weight: np.ndarray, zones: int, seed: int = 0) -> np.ndarray:
     """Zone roots spread like the population: k-means on a weighted sample of nodes.
 

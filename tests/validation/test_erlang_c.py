@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from twin.scenario.schema import Scenario
 from twin.experiments import simulate
+from twin.scenario.schema import Scenario
 from twin.systems.response.kpis import incident_table
 
 C_UNITS = 3

@@ -15,7 +15,6 @@ from pydantic import BeforeValidator, Field, create_model, field_validator, mode
 
 from twin.city.sources import parse_source
 from twin.errors import TwinError
-
 from twin.scenario.systems import SYSTEMS
 from twin.sim.config import StrictModel
 

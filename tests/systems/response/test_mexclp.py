@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.systems.response.line_city import HOP_S, install, line_city, response_config, script
 from twin.systems.response.coverage import demand_points, expected_coverage
 from twin.systems.response.dispatch import ClosestAvailable, Request
-
-from tests.systems.response.line_city import HOP_S, install, line_city, response_config, script
 
 # 21 nodes; most people live at the west end (nodes 0-4). Stations at 2 (A), 10 (B), 18 (C),
 # one ambulance each; coverage 90 s = 3 hops, so A covers 0-5, B 7-13, C 15-20.

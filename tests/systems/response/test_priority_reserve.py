@@ -7,9 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from twin.errors import TwinError
-
 from tests.systems.response.line_city import install, line_city, response_config, script
+from twin.errors import TwinError
 
 
 def dispatch_times(events: pd.DataFrame) -> dict[int, float]:

@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.systems.response.line_city import HOP_S, install, line_city, response_config, script
 from twin.experiments import simulate
 from twin.scenario import load_scenario
 from twin.systems.response.agents import Status
-
-from tests.systems.response.line_city import HOP_S, install, line_city, response_config, script
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 

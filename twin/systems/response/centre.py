@@ -22,8 +22,8 @@ from twin.systems.response.events import (
     CallReceived,
     DispatchRequested,
     IncidentDequeued,
-    IncidentQueued,
     IncidentOccurred,
+    IncidentQueued,
 )
 
 if TYPE_CHECKING:

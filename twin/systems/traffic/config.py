@@ -94,7 +94,8 @@ class VolumeSettings(StrictModel):
     """Background volumes: a daily volume per road class spread over the day and the week."""
 
     aadt_by_class: dict[RoadClass, float] = Field(
-        default_factory=dict, validate_default=True, description="daily vehicles per direction, by road class (overrides the defaults)")
+        default_factory=dict, validate_default=True,
+        description="daily vehicles per direction, by road class (overrides the defaults)")
     hour_profile: list[float] = Field(default_factory=lambda: list(HOUR_PROFILE), min_length=24, max_length=24)
     weekday_profile: list[float] = Field(default_factory=lambda: list(WEEKDAY_PROFILE), min_length=7, max_length=7)
     scale: float = Field(default=1.0, ge=0, description="multiplies every volume (a demand scenario)")
@@ -162,7 +163,8 @@ class CollisionSettings(StrictModel):
         description="calibrate: scale every rate so that an average day of this city expects this many "
                     "collisions (before smart crosswalks); default: the rates as given")
     link_rate_per_mvkm: dict[RoadClass, float] = Field(
-        default_factory=dict, validate_default=True, description="collisions per million vehicle-km between junctions, by road class")
+        default_factory=dict, validate_default=True,
+        description="collisions per million vehicle-km between junctions, by road class")
     signal_rate_per_mev: float = Field(default=0.3, ge=0,
                                        description="vehicle collisions per million vehicles entering a signal")
     junction_rate_per_mev: float = Field(default=0.15, ge=0,

@@ -149,7 +149,12 @@ def _print_city_table(kpis: dict[str, Any]) -> None:
     table.add_column("Unit")
     for key in keys:
         value = flat.get(key)
-        text = f"{int(value):,}" if value is not None and float(value).is_integer() else format_value(key, value)
+        if value is not None and float(value).is_integer():
+            text = f"{int(value):,}"
+        elif value is not None and measure(key) == "s":
+            text = f"{value:.1f}"  # seconds, as the unit column says (min:s would read 0:07)
+        else:
+            text = format_value(key, value)
         table.add_row(label(key, currency), text, measure(key).replace("money", currency or "money"))
     console.print(table)
 

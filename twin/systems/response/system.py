@@ -151,10 +151,12 @@ class ResponseSystem:
             return
         net = self.model.city.drive
         while True:
-            self.router = Router(net, self.model.query("edge_travel_time_s", emergency=True),
-                                 landmarks_from=self._free_flow)
-            self._routine_router = Router(net, self.model.query("edge_travel_time_s", emergency=False),
-                                          landmarks_from=self._free_flow)
+            emergency = self.model.query("edge_travel_time_s", emergency=True)
+            routine = self.model.query("edge_travel_time_s", emergency=False)
+            self.router = Router(net, emergency, landmarks_from=self._free_flow)
+            # Without preemption the two are the same times: one router serves both.
+            self._routine_router = (self.router if np.array_equal(routine, emergency)
+                                    else Router(net, routine, landmarks_from=self._free_flow))
             yield self.model.env.timeout(self.config.routing_refresh_s)
 
     def router_for(self, priority: int) -> Router:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.errors import TwinError
+from tests.scenario_errors import section_error
 from twin.scenario import load_scenario
 
 BAD = {
@@ -52,12 +52,8 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_section_names_the_path(tmp_path: Path, case: str) -> None:
     body, message = BAD[case]
-    path = tmp_path / "bad.yaml"
-    path.write_text("city: helsinki\ntraffic:\n  " + body + "\n")
-    with pytest.raises(TwinError) as info:
-        load_scenario(path)
-    assert str(info.value).startswith(f"{path}: ")
-    assert message in str(info.value)
+    error = section_error(tmp_path, "traffic", body)
+    assert message in error, error
 
 
 def test_a_minimal_section_takes_the_defaults(tmp_path: Path) -> None:

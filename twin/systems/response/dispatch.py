@@ -64,6 +64,33 @@ class Request:
     target_s: float = math.inf
 
 
+class NearestUnits:
+    """Available units in order of network travel time to an incident, by one backward
+    search from it on the routing kernel (a unit's position is a target node)."""
+
+    def __init__(self) -> None:
+        self._mask: np.ndarray | None = None  # target nodes; reused, cleared after each search
+
+    def __call__(self, router: Router, node: int, available: list[Unit], budget_s: float,
+                 positions: int | None = None) -> list[tuple[Unit, float]]:
+        """The units reaching ``node`` within ``budget_s`` network seconds, with their times (s),
+        soonest first (ties by unit id); the search stops after the nearest ``positions``
+        unit positions (default: all of them)."""
+        if self._mask is None or self._mask.size != router.net.n_nodes:
+            self._mask = np.zeros(router.net.n_nodes, dtype=bool)
+        at_node: dict[int, list[Unit]] = {}
+        for unit in available:
+            at_node.setdefault(unit.position(), []).append(unit)
+        nodes = np.fromiter(at_node, dtype=np.int64, count=len(at_node))
+        self._mask[nodes] = True
+        try:
+            found, times = router.nearest_to(node, self._mask, positions or len(nodes), budget_s)
+        finally:
+            self._mask[nodes] = False
+        return [(unit, t) for n, t in zip(found.tolist(), times.tolist())
+                for unit in sorted(at_node[n], key=lambda u: u.uid)]
+
+
 class DispatchPolicy(Protocol):
     """Chooses units for a request."""
 
@@ -89,7 +116,7 @@ class ClosestAvailable:
 
     def __init__(self, max_travel_s: float = float("inf")) -> None:
         self.max_travel_s = float(max_travel_s)
-        self._mask: np.ndarray | None = None
+        self._nearest = NearestUnits()
 
     def choose(self, request: Request, available: list[Unit], router: Router) -> list[tuple[Unit, float]]:
         if not available:
@@ -98,22 +125,7 @@ class ClosestAvailable:
             # Every available unit goes: point-to-point times instead of a wide search.
             chosen = [(unit, router.route(unit.position(), request.node)[0]) for unit in available]
             return [(unit, t) for unit, t in chosen if t <= self.max_travel_s]
-        if self._mask is None or self._mask.size != router.net.n_nodes:
-            self._mask = np.zeros(router.net.n_nodes, dtype=bool)
-        at_node: dict[int, list[Unit]] = {}
-        for unit in available:
-            at_node.setdefault(unit.position(), []).append(unit)
-        nodes = np.fromiter(at_node, dtype=np.int64, count=len(at_node))
-        self._mask[nodes] = True
-        try:
-            found, times = router.nearest_to(request.node, self._mask, request.count, self.max_travel_s)
-        finally:
-            self._mask[nodes] = False
-        chosen: list[tuple[Unit, float]] = []
-        for node, time_s in zip(found.tolist(), times.tolist()):
-            for unit in sorted(at_node[node], key=lambda u: u.uid):
-                chosen.append((unit, time_s))
-        return chosen[:request.count]
+        return self._nearest(router, request.node, available, self.max_travel_s, request.count)[:request.count]
 
 
 @register("dispatch", "priority_reserve")
@@ -199,7 +211,7 @@ class ExpectedCoverageDispatch:
             busy_fraction, coverage_s, max_demand_points)
         self._closest = ClosestAvailable()
         self._system: ResponseSystem | None = None
-        self._mask: np.ndarray | None = None
+        self._nearest = NearestUnits()
 
     def install(self, system: ResponseSystem) -> None:
         """Build the coverage tables of every unit type now, not at the first call."""
@@ -243,20 +255,7 @@ class ExpectedCoverageDispatch:
         """Available units that reach the incident within ``budget_s`` network seconds, with their times."""
         if budget_s < 0:
             return []
-        if self._mask is None or self._mask.size != router.net.n_nodes:
-            self._mask = np.zeros(router.net.n_nodes, dtype=bool)
-        at_node: dict[int, list[Unit]] = {}
-        for unit in available:
-            at_node.setdefault(unit.position(), []).append(unit)
-        nodes = np.fromiter(at_node, dtype=np.int64, count=len(at_node))
-        self._mask[nodes] = True
-        try:
-            # One backward search from the incident, stopped at the budget.
-            found, times = router.nearest_to(request.node, self._mask, len(nodes), budget_s)
-        finally:
-            self._mask[nodes] = False
-        return [(unit, t) for node, t in zip(found.tolist(), times.tolist())
-                for unit in sorted(at_node[node], key=lambda u: u.uid)]
+        return self._nearest(router, request.node, available, budget_s)
 
 
 def coverage_params(busy_fraction: Any, coverage_s: Any, max_demand_points: Any) -> tuple[float, float | None, int]:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -31,6 +32,17 @@ def _integer_text(value: Any) -> Any:
 
 #: An incident priority: 1 (most urgent) to 3. Also accepts "1".."3", as dumped mapping keys are.
 Priority = Annotated[Literal[1, 2, 3], BeforeValidator(_integer_text)]
+
+
+def _multipliers(values: list[float]) -> list[float]:
+    if any(v < 0 for v in values) or sum(values) <= 0:
+        raise ValueError("multipliers must be non-negative and not all zero")
+    return values
+
+
+#: Relative rates by hour of the day (24, from midnight) and by day of the week (7, Monday first).
+HourProfile = Annotated[list[float], Field(min_length=24, max_length=24), AfterValidator(_multipliers)]
+WeekdayProfile = Annotated[list[float], Field(min_length=7, max_length=7), AfterValidator(_multipliers)]
 
 
 class StrictModel(BaseModel):

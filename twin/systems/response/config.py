@@ -25,7 +25,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.sim.config import Duration, PolicyChoice, Priority, StrictModel
+from twin.sim.config import Duration, HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 from twin.systems.response import relocation as _relocation  # noqa: F401  (registers the built-in policies)
 
@@ -91,16 +91,8 @@ class Arrivals(StrictModel):
     """When and how often incidents happen."""
 
     per_day: float = Field(default=120.0, ge=0, description="mean incidents per day")
-    hour_profile: list[float] = Field(default_factory=lambda: list(HOUR_PROFILE), min_length=24, max_length=24)
-    weekday_profile: list[float] = Field(default_factory=lambda: list(WEEKDAY_PROFILE),
-                                         min_length=7, max_length=7)
-
-    @field_validator("hour_profile", "weekday_profile")
-    @classmethod
-    def _non_negative(cls, values: list[float]) -> list[float]:
-        if any(v < 0 for v in values) or sum(values) <= 0:
-            raise ValueError("multipliers must be non-negative and not all zero")
-        return values
+    hour_profile: HourProfile = Field(default_factory=lambda: list(HOUR_PROFILE))
+    weekday_profile: WeekdayProfile = Field(default_factory=lambda: list(WEEKDAY_PROFILE))
 
 
 class CallHandling(StrictModel):

@@ -39,7 +39,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from twin.sim.config import PolicyChoice, Priority, StrictModel
+from twin.sim.config import HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile
 from twin.systems.traffic import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 RoadClass = Literal["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
@@ -96,18 +96,11 @@ class VolumeSettings(StrictModel):
     aadt_by_class: dict[RoadClass, float] = Field(
         default_factory=dict, validate_default=True,
         description="daily vehicles per direction, by road class (overrides the defaults)")
-    hour_profile: list[float] = Field(default_factory=lambda: list(HOUR_PROFILE), min_length=24, max_length=24)
-    weekday_profile: list[float] = Field(default_factory=lambda: list(WEEKDAY_PROFILE), min_length=7, max_length=7)
+    hour_profile: HourProfile = Field(default_factory=lambda: list(HOUR_PROFILE))
+    weekday_profile: WeekdayProfile = Field(default_factory=lambda: list(WEEKDAY_PROFILE))
     scale: float = Field(default=1.0, ge=0, description="multiplies every volume (a demand scenario)")
 
     _merge = field_validator("aadt_by_class")(_per_class(DEFAULT_AADT, "daily volume"))
-
-    @field_validator("hour_profile", "weekday_profile")
-    @classmethod
-    def _non_negative(cls, values: list[float]) -> list[float]:
-        if any(v < 0 for v in values) or sum(values) <= 0:
-            raise ValueError("multipliers must be non-negative and not all zero")
-        return values
 
 
 class RoadSettings(StrictModel):

@@ -92,7 +92,7 @@ class Rule:
 
 _CURRENCY = "{currency}"
 _RULES: tuple[Rule, ...] = (
-    # crime (twin/systems/policing): lower is better; shares and guardianship describe, they do not judge
+    # crime (twin/systems/crime): lower is better; shares and guardianship describe, they do not judge
     Rule("crime.crimes", "lower", "Crimes", "crimes"),
     Rule("crime.per_day", "lower", "Crimes per day", "crimes/day"),
     Rule("crime.by_hour.*", "lower", "Crimes {0}:00–{0}:59", "crimes"),

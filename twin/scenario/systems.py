@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twin.systems.lighting import LightingSystem
-from twin.systems.policing import CrimeSystem
+from twin.systems.crime import CrimeSystem
 from twin.systems.population import PopulationSystem
 from twin.systems.response import ResponseSystem
 from twin.systems.traffic import TrafficSystem

@@ -1,6 +1,6 @@
 """The report's "Crime" section: how much, when, where outdoors, near whom, under what light.
 
-Table and figure read the crime KPIs (:mod:`twin.systems.policing.kpis`):
+Table and figure read the crime KPIs (:mod:`twin.systems.crime.kpis`):
 ``by_hour`` and ``by_hour_outdoor`` count crimes after the warm-up by local
 clock hour.
 """
@@ -32,7 +32,7 @@ def crime_table(kpis: Mapping[str, Any]) -> Table:
     Parameters
     ----------
     kpis : mapping
-        The crime KPIs (:func:`twin.systems.policing.kpis.crime_kpis`).
+        The crime KPIs (:func:`twin.systems.crime.kpis.crime_kpis`).
     """
     night = kpis["night"]
     multiplier = kpis["mean_light_multiplier_night_outdoor"]

@@ -1,4 +1,4 @@
-"""Policing: crime from routine activities (and, later, patrol and predictive policing).
+"""Crime from routine activities: where and when offences happen, and what deters them.
 
 Crime happens where a motivated offender meets a suitable target in the
 absence of a capable guardian (Cohen & Felson 1979). The crime system turns
@@ -9,6 +9,6 @@ scale is calibrated so that a scenario keeps a given number of crimes per day.
 See ``docs/crime.md``.
 """
 
-from twin.systems.policing.system import CrimeSystem
+from twin.systems.crime.system import CrimeSystem
 
 __all__ = ["CrimeSystem"]

@@ -10,9 +10,9 @@ import pandas as pd
 
 from twin.city import City
 from twin.sim.model import CityModel
-from twin.systems.policing import CrimeSystem
-from twin.systems.policing.config import CrimeConfig
-from twin.systems.policing.kpis import crime_table
+from twin.systems.crime import CrimeSystem
+from twin.systems.crime.config import CrimeConfig
+from twin.systems.crime.kpis import crime_table
 
 MONDAY = datetime(2026, 11, 2)
 
@@ -36,5 +36,5 @@ def crime_model(city: City, days: float, *, seed: int = 1, start: datetime = MON
 
 
 def crimes(model: CityModel) -> pd.DataFrame:
-    """The run's crimes, one row each (see :func:`twin.systems.policing.kpis.crime_table`)."""
+    """The run's crimes, one row each (see :func:`twin.systems.crime.kpis.crime_table`)."""
     return crime_table(model.bus.log.frame())

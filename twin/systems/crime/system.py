@@ -36,9 +36,9 @@ from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, t
 from twin.kernels.workspace import make_workspace
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
-from twin.systems.policing.config import CrimeConfig
-from twin.systems.policing.events import CrimeCalibrated, CrimeCommitted
-from twin.systems.policing.kpis import crime_kpis
+from twin.systems.crime.config import CrimeConfig
+from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
+from twin.systems.crime.kpis import crime_kpis
 
 #: Uniforms drawn per candidate crime: node, type, outdoor, kept, time within the tick.
 _DRAWS = 5

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from tests.systems.policing.helpers import crime_model, crimes
+from tests.systems.crime.helpers import crime_model, crimes
 from twin.city import City
 from twin.experiments import simulate
 from twin.scenario import load_scenario

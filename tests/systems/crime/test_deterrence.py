@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from tests.systems.policing.helpers import crime_model, crimes
+from tests.systems.crime.helpers import crime_model, crimes
 from twin.city import City
 from twin.sim.model import CityModel
 

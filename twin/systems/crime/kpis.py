@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin.systems.policing.config import CrimeConfig
+from twin.systems.crime.config import CrimeConfig
 
 
 def crime_table(events: pd.DataFrame) -> pd.DataFrame:

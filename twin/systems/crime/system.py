@@ -36,6 +36,7 @@ from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, t
 from twin.kernels.workspace import make_workspace
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
+from twin.sim.system import System
 from twin.systems.crime.config import CrimeConfig
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
@@ -44,10 +45,12 @@ from twin.systems.crime.kpis import crime_kpis
 _DRAWS = 5
 
 
-class CrimeSystem:
+class CrimeSystem(System):
     """Crime from routine activities: targets, guardians, light, time (scenario section ``crime``)."""
 
     section: ClassVar[str] = "crime"
+    title: ClassVar[str] = "Crime"
+    order: ClassVar[int] = 30
     Config: ClassVar[type[CrimeConfig]] = CrimeConfig
 
     def install(self, model: CityModel, config: CrimeConfig) -> None:

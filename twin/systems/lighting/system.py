@@ -38,6 +38,7 @@ from twin.kernels.lighting import apply_levels
 from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
+from twin.sim.system import System
 from twin.systems.lighting.comparison import PolicyComparison, run_label
 from twin.systems.lighting.config import LightingConfig
 from twin.systems.lighting.crime import crime_multiplier
@@ -59,10 +60,12 @@ from twin.systems.lighting.sun import CIVIL_DEPRESSION_DEG, Sun, local_zone
 J_PER_KWH = 3.6e6
 
 
-class LightingSystem:
+class LightingSystem(System):
     """Street lights, their policy, outages and energy (scenario section ``lighting``)."""
 
     section: ClassVar[str] = "lighting"
+    title: ClassVar[str] = "Street lighting"
+    order: ClassVar[int] = 20
     Config: ClassVar[type[LightingConfig]] = LightingConfig
 
     def install(self, model: CityModel, config: LightingConfig) -> None:

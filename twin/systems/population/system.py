@@ -48,6 +48,7 @@ from twin.kernels.movement import (
     step_people,
 )
 from twin.sim.model import CityModel
+from twin.sim.system import System
 from twin.systems.population.config import (
     MEMORY_SHARE,
     Block,
@@ -120,10 +121,12 @@ class Order:
     done: bool = False
 
 
-class PopulationSystem:
+class PopulationSystem(System):
     """Residents with daily schedules, walking and driving (scenario section ``population``)."""
 
     section: ClassVar[str] = "population"
+    title: ClassVar[str] = "People"
+    order: ClassVar[int] = 50
     Config: ClassVar[type[PopulationConfig]] = PopulationConfig
 
     def install(self, model: CityModel, config: PopulationConfig) -> None:

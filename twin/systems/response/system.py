@@ -15,6 +15,7 @@ from twin.kernels.trees import advance_on_tree
 from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
+from twin.sim.system import System
 from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
 from twin.systems.response import relocation as _relocation  # registers the built-in policies
 from twin.systems.response.agents import Hospital, Status, Unit
@@ -56,10 +57,12 @@ def _snap(city: City, stations: list[Station], where: str) -> list[tuple[int, st
     return placed
 
 
-class ResponseSystem:
+class ResponseSystem(System):
     """Emergency calls, dispatch and units (scenario section ``response``)."""
 
     section: ClassVar[str] = "response"
+    title: ClassVar[str] = "Emergency response"
+    order: ClassVar[int] = 10
     Config: ClassVar[type[ResponseConfig]] = ResponseConfig
 
     def install(self, model: CityModel, config: ResponseConfig) -> None:

@@ -49,6 +49,7 @@ from twin.kernels.traffic import approach_delays, edge_travel_times, phase_flow_
 from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
+from twin.sim.system import System
 from twin.systems.traffic.collisions import CROSSING, SITE_KINDS, collision_sites, draw_collisions, install_crosswalks
 from twin.systems.traffic.config import TrafficConfig
 from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, TrafficInstalled, TrafficState
@@ -62,10 +63,12 @@ from twin.systems.traffic.volumes import DemandProfile, road_table
 _PERIOD_EPS = 1e-9
 
 
-class TrafficSystem:
+class TrafficSystem(System):
     """Background traffic, signals, preemption and collisions (scenario section ``traffic``)."""
 
     section: ClassVar[str] = "traffic"
+    title: ClassVar[str] = "Traffic"
+    order: ClassVar[int] = 40
     Config: ClassVar[type[TrafficConfig]] = TrafficConfig
 
     def install(self, model: CityModel, config: TrafficConfig) -> None:

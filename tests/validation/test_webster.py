@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.kernels.signal_queue import queue_delays
+from tests.reference.signal_queue import queue_delays
 from twin.kernels.traffic import signal_delay, webster_delay
 
 #: Saturation flow, vehicles per second (1800 veh/h).

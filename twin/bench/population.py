@@ -5,7 +5,7 @@ One million people on a synthetic city of 100,000 intersections (about
 engine: scenario, installed system, simpy process, DataCollector. Against it,
 in the same run, the same movement model written the plain way -- one mesa
 Agent per person, ``model.agents.do("step")``, the schedule and the signposts
-followed in Python (:mod:`twin.systems.population.reference`) -- for 2,000
+followed in Python (:mod:`twin.bench.plain_population`) -- for 2,000
 people over the same day, on the same trees and with the same random numbers;
 it ends with everyone exactly where the kernel put them, which the benchmark
 checks. Both are scaled per person-step (one person, one tick).
@@ -25,6 +25,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from twin.bench.plain_population import PlainPopulation
 from twin.city import load
 from twin.experiments.run import build_model
 from twin.scenario.schema import Scenario
@@ -32,7 +33,6 @@ from twin.sim.model import CityModel
 from twin.systems.population import PopulationSystem
 from twin.systems.population.config import PopulationConfig
 from twin.systems.population.people import DRIVE, WALK, bytes_per_person
-from twin.systems.population.reference import PlainPopulation
 
 START = datetime(2026, 11, 2)  # a Monday
 DAY_S = 86400.0

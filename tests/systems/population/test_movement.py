@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.systems.population.conftest import MONDAY, install, state
+from twin.bench.plain_population import PlainPopulation
 from twin.city import City, load
 from twin.kernels.counter_rng import normal4, py_normal4, py_uniform, uniform
 from twin.kernels.movement import IDLE, SHELTER, TO_TARGET, WORK
 from twin.systems.population.events import PeopleDirected, ShelterReached
 from twin.systems.population.people import DRIVE, WALK
-from twin.systems.population.reference import PlainPopulation
 
 
 def check_conserved(system, size: int) -> None:

@@ -5,7 +5,8 @@ This is what the population would look like as an ordinary Mesa model --
 signposts in Python -- and it exists for two reasons: the benchmark measures
 the kernel against it (``python run.py bench population``), and the tests use
 it as an oracle (the kernel must put every person exactly where this readable
-version does). It is never used by a simulation.
+version does). It is never used by a simulation, which is why it lives next to
+the benchmark rather than in :mod:`twin.systems.population`.
 
 It mirrors :mod:`twin.kernels.movement` line by line and reads the same
 trees, plans and counter-based random numbers, so the two agree to the bit.

@@ -58,7 +58,7 @@ def _city_info(args: argparse.Namespace) -> int:
 
 def _city_plot(args: argparse.Namespace) -> int:
     from twin.city import load
-    from twin.report.city_map import plot_city
+    from twin.present.city_map import plot_city
 
     city = load(args.source, args.network)
     out = plot_city(city, Path(args.output))
@@ -109,7 +109,6 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
 
     from twin.experiments import simulate
     from twin.experiments.outputs import write_run
-    from twin.report.kpi_table import print_kpi_table
 
     hours = scenario.run.duration / 3600
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -122,41 +121,37 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
             raise TwinError(f"{path}: {exc}") from None
         progress.update(task, completed=hours)
     folder = write_run(result, Path(args.out) if args.out else None)
-    print_kpi_table(result.kpis, console)
-    _print_city_table(result.kpis)
+    _print_system_tables(result)
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items())
     console.print(f"{len(result.events):,} events; {timings}")
     console.print(f"report: {folder / 'report.md'}")
     return 0
 
 
-def _print_city_table(kpis: dict[str, Any]) -> None:
-    """The headline KPIs of the systems other than response (people, traffic, lighting, crime)."""
-    from twin.experiments.kpis import format_value, headline_keys, label, measure
-    from twin.report.kpi_table import flatten_kpis
+def _print_table(table: Any) -> None:
+    """Print a :class:`twin.present.tables.Table` as a rich table (first column left, the rest right)."""
+    shown = Table(title=table.heading, caption=table.note, caption_justify="left")
+    for i, header in enumerate(table.columns):
+        shown.add_column(header, justify="left" if i == 0 else "right")
+    for row in table.rows:
+        shown.add_row(*row)
+    console.print(shown)
 
-    flat = flatten_kpis(kpis)
-    keys = [k for k in headline_keys(flat) if not k.startswith("response.")
-            and not (k.startswith("traffic.preemption.") and not flat.get("traffic.preemption.enabled"))]
-    if "population" in kpis:
-        keys = ["population.trips.drive", "population.trips.walk"] + keys
-    if not keys:
-        return
-    currency = kpis.get("lighting", {}).get("currency")
-    table = Table(title="The city")
-    table.add_column("Indicator")
-    table.add_column("Value", justify="right")
-    table.add_column("Unit")
-    for key in keys:
-        value = flat.get(key)
-        if value is not None and float(value).is_integer():
-            text = f"{int(value):,}"
-        elif value is not None and measure(key) == "s":
-            text = f"{value:.1f}"  # seconds, as the unit column says (min:s would read 0:07)
-        else:
-            text = format_value(key, value)
-        table.add_row(label(key, currency), text, measure(key).replace("money", currency or "money"))
-    console.print(table)
+
+def _print_system_tables(result: Any) -> None:
+    """Each installed system's table of the run (its headline KPIs, or a table of its own)."""
+    for system, config in result.model.systems:
+        table = system.console(result.kpis.get(system.section) or {}, config)
+        if table is not None:
+            _print_table(table)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from twin.report import build_report
+
+    out = build_report(Path(args.folder))
+    console.print(f"report: {out}")
+    return 0
 
 
 def _stamp() -> str:
@@ -240,16 +235,10 @@ def _compare(args: argparse.Namespace) -> int:
     _start_workers_early(args)
     from rich.table import Table
 
-    from twin.experiments.compare import (
-        Comparison,
-        comparison_specs,
-        differences,
-        headline_rows,
-        overall,
-        write_comparison,
-    )
+    from twin.experiments.compare import Comparison, comparison_specs
     from twin.experiments.seeds import replication_seeds
     from twin.experiments.tables import runs_frame
+    from twin.report.comparison import headline_rows, overall, write_comparison
     from twin.scenario import load_scenario
 
     paths = [_scenario_path(args.a), _scenario_path(args.b)]
@@ -262,7 +251,7 @@ def _compare(args: argparse.Namespace) -> int:
     specs = comparison_specs(a, b, seeds)
     with _batch(args, specs, f"{a.name} vs {b.name}", _store(args)) as (records, executor):
         runs = runs_frame([s.labels for s in specs], records)
-    result = Comparison(a, b, (str(paths[0]), str(paths[1])), base_seed, seeds, runs, differences(runs), executor)
+    result = Comparison.of(a, b, (str(paths[0]), str(paths[1])), base_seed, seeds, runs, executor)
     write_comparison(result, folder)
     names = result.names
     table = Table(title=f"{names[1]} compared with {names[0]}, {args.reps} paired replications",
@@ -284,8 +273,9 @@ def _sweep(args: argparse.Namespace) -> int:
     _start_workers_early(args)
     from twin.experiments.overrides import parse_set
     from twin.experiments.seeds import replication_seeds
-    from twin.experiments.sweep import Sweep, sweep_specs, write_sweep
+    from twin.experiments.sweep import Sweep, sweep_specs
     from twin.experiments.tables import runs_frame
+    from twin.report.sweep import write_sweep
     from twin.scenario import load_scenario
 
     path = _scenario_path(args.scenario)
@@ -459,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<scenario>/sweep-<time>-reps<N>)")
     _experiment_options(sweep)
     sweep.set_defaults(handler=_sweep)
+
+    report = commands.add_parser("report", help="draw a run's report again from its output folder alone")
+    report.add_argument("folder", metavar="RUN_DIR", help="a folder written by `run` (outputs/<scenario>/<run-id>)")
+    report.set_defaults(handler=_report)
 
     regress = commands.add_parser("regress", help="run the regression scenarios and check their KPIs (CI)")
     regress.add_argument("names", nargs="*", metavar="NAME", help="only these scenarios (file stems; default: all)")

@@ -22,7 +22,8 @@ import yaml
 import twin
 from twin.errors import TwinError
 from twin.experiments.run import RunResult
-from twin.report import build_report
+from twin.present.stored import side_table_path
+from twin.report.run_report import build_report
 
 
 def resolved_yaml(result: RunResult) -> str:
@@ -68,7 +69,9 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
     """Write scenario, events, time series, KPIs and the report; return the folder.
 
     Files: ``scenario.yaml`` (resolved), ``events.parquet``, ``timeseries.parquet``,
-    ``kpis.json``, ``report.md`` and ``figures/*.png``.
+    ``kpis.json``, the systems' side tables ``systems/<section>/<name>.parquet``,
+    ``report.md`` and ``figures/*.png``. The report is drawn from those files
+    alone, as ``python run.py report FOLDER`` draws it again later.
     """
     folder = default_folder(result) if folder is None else folder
     with atomic_folder(folder) as tmp:
@@ -83,6 +86,10 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
         record = {"scenario": result.scenario.name, "seed": result.seed, "twin_version": twin.__version__,
                   "timings_s": result.timings_s, "kpis": result.kpis}
         (tmp / "kpis.json").write_text(json.dumps(record, indent=2, allow_nan=False, default=float))
-        build_report(tmp, result.model, result.kpis, result.events, result.timeseries,
-                     str(result.scenario.name), scenario_text)
+        for system, _ in result.model.systems:
+            for name, table in system.outputs().items():
+                path = side_table_path(tmp, system.section, name)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                table.to_parquet(path, compression="zstd")
+        build_report(tmp, result.model.city)
     return folder

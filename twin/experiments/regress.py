@@ -33,12 +33,12 @@ from pydantic import BaseModel
 import twin
 from twin.errors import TwinError
 from twin.experiments.identity import code_fingerprint
-from twin.experiments.kpis import headline_keys
 from twin.experiments.replicate import replication_specs
 from twin.experiments.runner import ResultCallback, execute
 from twin.experiments.seeds import replication_seeds
 from twin.experiments.stats import mean_ci
-from twin.report.kpi_table import flatten_kpis
+from twin.present.format import flatten_kpis
+from twin.present.kpis import regression_keys
 from twin.scenario import load_scenario
 
 REGRESSION_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "regression"
@@ -121,10 +121,8 @@ def read_expected(scenario_file: Path, *, required: bool = True) -> dict[str, An
 
 
 def checked_kpis(available: list[str]) -> list[str]:
-    """The KPIs a regression checks: the headline ones and the incident counts."""
-    counts = [k for k in available if k == "response.all.incidents"
-              or (k.startswith("response.by_priority.") and k.endswith(".incidents"))]
-    return headline_keys(available) + sorted(counts)
+    """The KPIs a regression checks: the headline ones and those the systems' rules mark (incident counts)."""
+    return regression_keys(available)
 
 
 @dataclass
@@ -181,7 +179,7 @@ def check(p: Plan, values: dict[str, list[float]]) -> list[Check]:
 
 def record(p: Plan, values: dict[str, list[float]]) -> Path:
     """Rewrite ``p``'s sidecar from this run, keeping its reps, seed and slack values."""
-    from twin.experiments.kpis import unit
+    from twin.present.kpis import unit
 
     old = (p.expected or {}).get("kpis", {})
     kpis: dict[str, Any] = {}

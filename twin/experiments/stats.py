@@ -89,7 +89,7 @@ def paired_difference(a: np.ndarray | list[float], b: np.ndarray | list[float], 
         The KPI in replication ``i`` of A and of B (same seed ``i``); pairs where
         either is NaN are dropped.
     direction : {"lower", "higher", "neutral"}
-        Which way is better for this KPI (see :func:`twin.experiments.kpis.direction`).
+        Which way is better for this KPI (see :func:`twin.present.kpis.direction`).
     confidence : float
         Two-sided confidence level.
 

@@ -25,9 +25,9 @@ from rich.console import Console
 from rich.table import Table
 
 import twin
-from twin.experiments.kpis import bounded, direction, format_value, headline_keys, label
 from twin.experiments.stats import CONFIDENCE, mean_ci
-from twin.report.kpi_table import flatten_kpis
+from twin.present.format import flatten_kpis
+from twin.present.kpis import bounded, direction, format_value, headline_keys, label
 
 #: Columns of a runs table that are not KPIs, besides the labels.
 RUN_COLUMNS = ("seed", "scenario_hash", "run_s")

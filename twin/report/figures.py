@@ -1,17 +1,17 @@
-"""The figures of a run report: response-time curves, an incident map, fleet load over time.
+"""Figures of experiments: paired differences of a comparison, KPIs along a sweep.
 
-Each function draws one figure with matplotlib's Agg backend (no display
-needed), writes it as a PNG and returns the path. They take plain tables
-(pandas) and numbers, not a model, so a report can be redrawn from saved run
-outputs.
+Each function draws with matplotlib's Agg backend, writes a PNG and returns its
+path. Units are converted for reading: times in minutes (differences in
+seconds), shares in % (differences in percentage points), counts as they are.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
 import matplotlib
 
@@ -19,284 +19,223 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
-from matplotlib.transforms import offset_copy
-from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from twin.city.city import City
-from twin.report.city_map import FACILITY_STYLE, add_attribution, draw_roads
-from twin.report.kpi_table import format_duration
-from twin.report.plotting import GRID_STYLE, clock_times, format_clock_axis, save_figure, shade_warmup
+from twin.experiments.stats import CONFIDENCE
+from twin.present.kpis import bounded, label, measure, unit
 
-#: Colour of each incident priority (1 is the most urgent), shared by every figure.
-PRIORITY_COLOURS: dict[int, str] = {1: "#d32f2f", 2: "#f9a825", 3: "#1e88e5"}
+DPI = 130
+VERDICT_COLOURS = {"better": "#2e7d32", "worse": "#c62828", "higher": "#1565c0", "lower": "#1565c0",
+                   "no significant difference": "#757575"}
+VARIANT_COLOURS = ("#546e7a", "#ef6c00")  # A, B
 
-#: The facility style (marker, colour) that stands for each unit type's stations.
-UNIT_STYLE: dict[str, tuple[str, str]] = {
-    "police": FACILITY_STYLE["police"],
-    "ambulance": FACILITY_STYLE["ambulance_station"],
-    "fire": FACILITY_STYLE["fire_station"],
-}
-
-class StationMark(NamedTuple):
-    """A station as drawn on the map: its node, name, the unit type based there and how many units."""
-
-    node: int
-    name: str
-    unit_type: str
-    units: int
+_DIFF_UNITS = {"s": ("seconds", 1.0), "share": ("percentage points", 100.0)}
+_LEVEL_UNITS = {"s": ("min", 1 / 60), "share": ("%", 100.0)}
 
 
-def response_time_distribution(incidents: pd.DataFrame, targets_by_priority: Mapping[int, float],
-                               out: Path) -> Path:
-    """Cumulative distribution of response times, one curve per priority.
+def axis_unit(key: str, *, delta: bool, context: Mapping[str, str] | None = None) -> tuple[str, float]:
+    """The unit to print on an axis of KPI ``key`` and the factor from the KPI's values to it.
+
+    Times: seconds for differences, minutes for levels; shares: percentage points
+    or %; anything else in its own unit (:func:`twin.present.kpis.measure`, its
+    words such as the currency from ``context``). A plain count has no unit for levels.
+    """
+    kind = unit(key)
+    if kind in _DIFF_UNITS:
+        return (_DIFF_UNITS if delta else _LEVEL_UNITS)[kind]
+    name = measure(key, context)
+    return ("count" if delta else "", 1.0) if name == "count" else (name, 1.0)
+
+
+def difference_figure(diffs: pd.DataFrame, path: Path, names: tuple[str, str], reps: int, *,
+                      context: Mapping[str, str] | None = None) -> Path:
+    """Paired differences B − A with their confidence intervals, one row per KPI, one panel per unit.
 
     Parameters
     ----------
-    incidents : DataFrame
-        One row per incident (:func:`twin.systems.response.kpis.incident_table`),
-        with ``priority`` and ``response`` (s, NaN when no unit arrived). An optional
-        ``target_s`` column (s) gives each incident its own target, as the KPIs do;
-        otherwise the priority's target applies.
-    targets_by_priority : mapping
-        Response-time target per priority, seconds (drawn as a dashed line).
-    out : Path
+    diffs : DataFrame
+        Rows of :func:`twin.experiments.compare.differences` to draw (``kpi``,
+        ``diff_mean``, ``diff_low``, ``diff_high``, ``verdict``, optionally
+        ``label``), in display order.
+    path : Path
         The PNG to write.
-
-    Returns
-    -------
-    Path
-        ``out``.
-
-    Notes
-    -----
-    The curve of a priority is the share of *all* its incidents reached within a
-    given time, so it levels off below 100 % when some were never reached.
+    names : (str, str)
+        Names of A and B, for the title.
+    reps : int
+        Replications per variant.
+    context : mapping, optional
+        Words the KPIs' units name (the currency of costs).
     """
-    fig, ax = plt.subplots(figsize=(8, 5))
-    priorities = sorted(int(p) for p in incidents["priority"].unique()) if len(incidents) else []
-    x_max = 0.0
-    for priority in priorities:
-        group = incidents[incidents["priority"] == priority]
-        minutes = np.sort(group["response"].dropna().to_numpy() / 60.0)
-        n = len(group)
-        target_s = targets_by_priority.get(priority)
-        own_target = group["target_s"] if "target_s" in group else target_s
-        # NaN responses compare False: an incident never reached is not within target.
-        within = float((group["response"] <= own_target).mean()) if own_target is not None else float("nan")
-        colour = PRIORITY_COLOURS.get(priority, "#555555")
-        label = f"P{priority}: {n} incident{'s' if n != 1 else ''}"
-        if target_s is not None:
-            label += f", target {format_duration(target_s)}"
-        if np.isfinite(within):
-            label += f", {100 * within:.0f} % within"
-        if len(minutes) < n:
-            label += f", {n - len(minutes)} not reached"
-        # Start the step at (0, 0) so the first incident shows as a rise, not a floating point.
-        xs = np.concatenate([[0.0], minutes])
-        ys = np.concatenate([[0.0], np.arange(1, len(minutes) + 1) / n])
-        ax.step(xs, ys, where="post", color=colour, linewidth=2, label=label, zorder=3)
-        x_max = max(x_max, float(minutes[-1]) if len(minutes) else 0.0)
-        if target_s is not None:
-            # Targets are named in the legend, not beside their lines: close targets would overlap.
-            ax.axvline(target_s / 60, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=2)
-            x_max = max(x_max, target_s / 60)
-    if not priorities:
-        ax.text(0.5, 0.5, "no incidents in the measured window", transform=ax.transAxes,
-                ha="center", va="center", color="#666666")
-    ax.axhline(0.9, color="#9e9e9e", linestyle=":", linewidth=1, zorder=1)
-    # Labelled just outside the frame, where no curve or target line can run through it.
-    ax.annotate("90 %", xy=(1, 0.9), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                textcoords="offset points", ha="left", va="center", fontsize=8, color="#757575")
-    ax.set_xlim(0, max(1.0, x_max * 1.05))
-    ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Response time: call received → first unit on scene (min)")
-    ax.set_ylabel("Incidents reached within that time (%)")
-    ax.set_title("How fast units arrived, by incident priority")
-    ax.grid(True, **GRID_STYLE, zorder=0)
-    if priorities:
-        handles, labels = ax.get_legend_handles_labels()
-        if targets_by_priority:
-            handles.append(Line2D([], [], color="#616161", linestyle="--", linewidth=1.2))
-            labels.append("target of the priority")
-        ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.95)
-    return save_figure(fig, out)
+    # One panel per unit, rates with their totals ("crimes/day" beside "crimes"); times and shares first.
+    axis = [axis_unit(k, delta=True, context=context) for k in diffs["kpi"]]
+    panel = [(re.sub(r"/(day|night)$", "", name), scale) for name, scale in axis]
+    order = list(dict.fromkeys(sorted(panel, key=lambda a: a[0] not in ("seconds", "percentage points"))))
+    groups = [(p, diffs[[x == p for x in panel]]) for p in order]
+    names_of = {p: " or ".join(dict.fromkeys(a[0] for a, x in zip(axis, panel) if x == p)) for p in order}
+    heights = [max(len(g), 1) + 1.2 for _, g in groups]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 0.42 * sum(heights) + 1.2), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, ((key, scale), group) in zip(axes[:, 0], groups):
+        name = names_of[(key, scale)]
+        y = np.arange(len(group))[::-1]
+        for yi, row in zip(y, group.itertuples()):
+            _difference(ax, yi, row, scale)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, list(group["label"]) if "label" in group else [label(k) for k in group["kpi"]])
+        ax.set_ylim(-0.8, len(group) - 0.2)
+        ax.set_xlabel(f"{names[1]} − {names[0]} ({name})")
+        ax.grid(axis="x", alpha=0.3)
+        _symmetric(ax)
+    fig.suptitle(f"Paired differences, {names[1]} − {names[0]}: mean and {CONFIDENCE:.0%} CI over {reps} "
+                 f"replications\ngreen: {names[1]} better, red: worse, blue: changed (neither better nor worse), "
+                 "grey: no significant difference", fontsize=9)
+    return _save(fig, path)
 
 
-def _station_legend(stations: Sequence[StationMark]) -> list[tuple[Line2D, str]]:
-    entries = []
-    for unit_type in UNIT_STYLE:
-        of_type = [s for s in stations if s.unit_type == unit_type]
-        if of_type:
-            marker, colour = UNIT_STYLE[unit_type]
-            handle = Line2D([], [], linestyle="", marker=marker, markersize=9, markerfacecolor=colour,
-                            markeredgecolor="white")
-            units = sum(s.units for s in of_type)
-            entries.append((handle, f"{unit_type} station ({len(of_type)}), {units} unit{'s' if units != 1 else ''}"))
-    return entries
+def _save(fig: plt.Figure, path: Path, *, laid_out: bool = False) -> Path:
+    """Lay out ``fig`` (unless ``laid_out``), write it to ``path`` (creating its folder), close it, return ``path``."""
+    if not laid_out:
+        fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
 
 
-def incident_map(city: City, incidents: pd.DataFrame, stations: Sequence[StationMark],
-                 hospitals: Sequence[tuple[int, str]], out: Path, *, title: str | None = None) -> Path:
-    """Map of where incidents happened, with the stations and hospitals that served them.
+def _difference(ax: plt.Axes, position: float, row: Any, scale: float = 1.0, *, vertical: bool = False) -> None:
+    """One paired difference at ``position``: its interval as a bar and its mean as a dot, coloured by verdict."""
+    colour = VERDICT_COLOURS.get(row.verdict, "#757575")
+
+    def draw(values: list[float], *style: str, **kw: Any) -> None:
+        at = [position] * len(values)
+        ax.plot(*((at, values) if vertical else (values, at)), *style, color=colour, **kw)
+
+    if math.isfinite(row.diff_low):
+        draw([row.diff_low * scale, row.diff_high * scale], lw=2.5, solid_capstyle="butt")
+    if math.isfinite(row.diff_mean):
+        draw([row.diff_mean * scale], "o", ms=6)
+
+
+def _symmetric(ax: plt.Axes, axis: str = "x") -> None:
+    """Centre the x (or y) axis on zero, so the two sides read as less and more."""
+    get, put = (ax.get_xlim, ax.set_xlim) if axis == "x" else (ax.get_ylim, ax.set_ylim)
+    low, high = get()
+    bound = max(abs(low), abs(high), 1e-9) * 1.06  # a point at the very end stays whole
+    put(-bound, bound)
+
+
+def sweep_figure(aggregated: pd.DataFrame, parameter: str, parameters: Sequence[str], kpis: Sequence[str],
+                 path: Path) -> Path:
+    """Each KPI's mean and confidence interval against one swept parameter.
 
     Parameters
     ----------
-    city : City
-        Gives the roads and node coordinates (metres, the city's CRS).
-    incidents : DataFrame
-        One row per incident with ``x``, ``y`` (m) and ``priority``.
-    stations : sequence of StationMark
-        One mark per (station, unit type). Types sharing a node are drawn side by side.
-    hospitals : sequence of (node, name)
-    out : Path
+    aggregated : DataFrame
+        The sweep's summary: parameter columns, ``kpi``, ``mean``, ``ci_low``, ``ci_high``.
+    parameter : str
+        The parameter on the x axis.
+    parameters : sequence of str
+        Every swept parameter; the others than ``parameter`` each give a line.
+    kpis : sequence of str
+        One panel per KPI.
+    path : Path
         The PNG to write.
-    title : str, optional
-        Defaults to the city's name and the number of incidents.
-
-    Returns
-    -------
-    Path
-        ``out``.
     """
-    net = city.drive
-    width = float(np.ptp(net.x)) or 1.0
-    height = float(np.ptp(net.y)) or 1.0
-    # Size the figure to the city's shape (at most 7 x 8 in of map), with fixed strips
-    # for the title, the scale bar and attribution below, and the legend on the right.
-    scale = min(7.0 / width, 8.0 / height)
-    map_w, map_h = width * scale, height * scale
-    left, right, bottom, top = 0.15, 3.0, 0.45, 0.45
-    fig_w, fig_h = left + map_w + right, bottom + map_h + top
-    fig = plt.figure(figsize=(fig_w, fig_h))
-    ax = fig.add_axes((left / fig_w, bottom / fig_h, map_w / fig_w, map_h / fig_h))
-    draw_roads(ax, city, color="#bdbdbd")
-    pad_x, pad_y = 0.03 * width, 0.03 * height  # keep edge markers whole
-    ax.set_xlim(net.x.min() - pad_x, net.x.max() + pad_x)
-    ax.set_ylim(net.y.min() - pad_y, net.y.max() + pad_y)
-
-    handles: list[tuple[Line2D, str]] = []
-    for priority in sorted((int(p) for p in incidents["priority"].unique()), reverse=True) if len(incidents) else []:
-        # Less urgent first, so priority 1 dots end up on top.
-        rows = incidents[incidents["priority"] == priority]
-        colour = PRIORITY_COLOURS.get(priority, "#555555")
-        ax.scatter(rows["x"], rows["y"], s=14, c=colour, edgecolors="#212121", linewidths=0.3,
-                   alpha=0.9, zorder=3)
-        handle = Line2D([], [], linestyle="", marker="o", markersize=5, markerfacecolor=colour,
-                        markeredgecolor="#212121", markeredgewidth=0.3)
-        handles.append((handle, f"P{priority} incident ({len(rows)})"))
-    handles.reverse()
-
-    by_node: dict[int, list[StationMark]] = {}
-    for station in stations:
-        by_node.setdefault(int(station.node), []).append(station)
-    for node, marks in by_node.items():
-        types = [t for t in UNIT_STYLE if any(m.unit_type == t for m in marks)]
-        for i, unit_type in enumerate(types):
-            # Offset in points, not metres: co-located stations stay apart at any map scale.
-            dx = (i - (len(types) - 1) / 2) * 11
-            marker, colour = UNIT_STYLE[unit_type]
-            ax.plot(net.x[node], net.y[node], marker=marker, markersize=10, markerfacecolor=colour,
-                    markeredgecolor="white", markeredgewidth=1.0, linestyle="", zorder=5,
-                    transform=offset_copy(ax.transData, fig=fig, x=dx, y=0, units="points"))
-    handles += _station_legend(stations)
-
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-    marker, colour = FACILITY_STYLE["hospital"]
-    for node, name in hospitals:
-        # Raised a little above its node: hospitals often share a node with a station.
-        ax.plot(net.x[node], net.y[node], marker=marker, markersize=12, markerfacecolor=colour,
-                markeredgecolor="white", markeredgewidth=1.0, linestyle="", zorder=6,
-                transform=offset_copy(ax.transData, fig=fig, x=0, y=12, units="points"))
-        ax.annotate(name, (net.x[node], net.y[node]), xytext=(9, 14), textcoords="offset points",
-                    fontsize=7, color="#1b5e20", path_effects=halo, zorder=7)
-    if hospitals:
-        handles.append((Line2D([], [], linestyle="", marker=marker, markersize=10, markerfacecolor=colour,
-                               markeredgecolor="white"), f"hospital ({len(hospitals)})"))
-
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color("#9e9e9e")
-    bar_m = _scale_bar_length(width)
-    # Below the map, not on it, so it never hides a station or an incident.
-    ax.add_artist(AnchoredSizeBar(ax.transData, bar_m, f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m",
-                                  "upper left", bbox_to_anchor=(0, 0), bbox_transform=ax.transAxes, pad=0.2,
-                                  borderpad=0.3, sep=2, frameon=False, size_vertical=0,
-                                  fontproperties={"size": 7}))
-    n = len(incidents)
-    ax.set_title(title or f"{city.name}: {n} incident{'s' if n != 1 else ''} by priority, stations and hospitals")
-    if handles:
-        ax.legend([h for h, _ in handles], [label for _, label in handles], loc="upper left",
-                  bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False, borderaxespad=0)
-    add_attribution(fig, city)
-    return save_figure(fig, out)
+    others = [p for p in parameters if p != parameter]
+    values = list(dict.fromkeys(aggregated[parameter]))
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    order = sorted(values) if numeric else values
+    position = {v: (v if numeric else i) for i, v in enumerate(order)}
+    cols = min(3, len(kpis))
+    rows = math.ceil(len(kpis) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    lines = list(aggregated.groupby(others, sort=False, dropna=False)) if others else [((), aggregated)]
+    # Lines of other parameters often coincide: shift each a little sideways so all stay visible.
+    span = (max(order) - min(order)) if numeric and len(order) > 1 else max(len(order) - 1, 1)
+    for ax, kpi in zip(axes.flat, kpis):
+        name, scale = axis_unit(kpi, delta=False)
+        for j, (key, line) in enumerate(lines):
+            key = key if isinstance(key, tuple) else (key,)
+            line = line[line["kpi"] == kpi]
+            dodge = (j - (len(lines) - 1) / 2) * 0.012 * span
+            line = line.assign(_x=line[parameter].map(position) + dodge).sort_values("_x")
+            mean = line["mean"].to_numpy(float)
+            low = np.array([bounded(kpi, v) for v in line["ci_low"].to_numpy(float)])
+            high = np.array([bounded(kpi, v) for v in line["ci_high"].to_numpy(float)])
+            err = np.nan_to_num(np.vstack([mean - low, high - mean]) * scale)
+            legend = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in zip(others, key))
+            ax.errorbar(line["_x"], mean * scale, yerr=err, marker="o", ms=4, capsize=3, label=legend or None)
+        title = label(kpi)
+        ax.set_title(title + (f" ({name})" if name and not title.endswith(")") else ""), fontsize=9)
+        ax.set_xticks([position[v] for v in order], [str(v) for v in order])
+        ax.set_xlabel(parameter, fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kpis):]:
+        ax.axis("off")
+    legend_rows = 0
+    if others and len(lines) > 1:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        legend_rows = math.ceil(len(labels) / 4)
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.45 / fig.get_figheight()),
+                   ncol=min(4, len(labels)), fontsize=8, frameon=False)
+    fig.suptitle(f"Headline KPIs against {parameter}: mean and {CONFIDENCE:.0%} CI over replications", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.4 + 0.22 * legend_rows) / fig.get_figheight()))
+    return _save(fig, path, laid_out=True)
 
 
-def _scale_bar_length(extent_m: float) -> float:
-    """A round length (1, 2 or 5 × 10^k m) near a fifth of the map's width."""
-    raw = max(extent_m / 5, 1.0)
-    power = 10 ** np.floor(np.log10(raw))
-    return float(max(step * power for step in (1, 2, 5) if step * power <= raw))
-
-
-def utilisation_over_time(timeseries: pd.DataFrame, fleet: Mapping[str, int], start: datetime, out: Path,
-                          *, warmup_s: float = 0.0) -> Path:
-    """Share of busy units per type, and the queue of waiting requests, over clock time.
+def hourly_figure(by_hour: pd.DataFrame, path: Path, names: tuple[str, str], reps: int, *,
+                  night: Sequence[int] = (), quantity: str = "per hour") -> Path:
+    """A KPI by hour of the day for A and B (top) and their paired difference (bottom).
 
     Parameters
     ----------
-    timeseries : DataFrame
-        The model's samples (:meth:`twin.sim.CityModel.timeseries`): ``time_s`` (s since
-        the start), ``busy_<unit type>`` (units) and ``queue_length`` (requests).
-    fleet : mapping
-        Units per type; types with no units or no column are left out.
-    start : datetime
-        Clock time of second 0.
-    out : Path
+    by_hour : DataFrame
+        24 rows of :func:`twin.experiments.compare.differences`, with an ``hour``
+        column (0–23); NaN where an hour was not measured.
+    path : Path
         The PNG to write.
-    warmup_s : float
-        End of the warm-up, seconds; shaded, since KPIs leave it out.
-
-    Returns
-    -------
-    Path
-        ``out``.
+    names : (str, str)
+        Names of A and B, for the legend and title.
+    reps : int
+        Replications per variant.
+    night : sequence of int
+        Clock hours to shade as night.
+    quantity : str
+        What the values are, for the axis, e.g. ``"crimes per hour"``.
     """
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True,
-                                      gridspec_kw={"height_ratios": [2.2, 1], "hspace": 0.08})
-    clock = clock_times(timeseries["time_s"], start)
-    for unit_type, count in fleet.items():
-        column = f"busy_{unit_type}"
-        if count <= 0 or column not in timeseries:
-            continue
-        colour = UNIT_STYLE.get(unit_type, ("o", "#555555"))[1]
-        top.step(clock, timeseries[column] / count, where="post", color=colour, linewidth=1.6,
-                 label=f"{unit_type} ({count} unit{'s' if count != 1 else ''})")
-    # Headroom above 100 % holds the legend, so it never covers a busy peak.
-    top.set_ylim(0, 1.2)
-    top.set_yticks(np.linspace(0, 1, 6))
-    top.yaxis.set_major_formatter(PercentFormatter(1.0))
-    top.set_ylabel("Units busy (%)")
-    top.set_title("Fleet load and waiting requests over the run")
-
-    if "queue_length" in timeseries:
-        queue = timeseries["queue_length"].to_numpy()
-        bottom.step(clock, queue, where="post", color="#424242", linewidth=1.2)
-        bottom.fill_between(clock, queue, step="post", color="#9e9e9e", alpha=0.4)
-        bottom.set_ylim(0, max(1, int(queue.max()) if len(queue) else 1) * 1.15)
-        if not queue.any():
-            bottom.text(0.5, 0.5, "no request waited for a free unit at any sample", transform=bottom.transAxes,
-                        ha="center", va="center", fontsize=8, color="#757575")
-    bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-    bottom.set_ylabel("Waiting\nrequests")
-
-    shade_warmup((top, bottom), clock, start, warmup_s)
-    top.legend(loc="upper left", fontsize=8, ncols=4, framealpha=0.95)
+    rows = by_hour.sort_values("hour")
+    hours = rows["hour"].to_numpy(int)
+    unmeasured = [h for h, a, b in zip(hours, rows["a_mean"], rows["b_mean"]) if not (np.isfinite(a) or np.isfinite(b))]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     for ax in (top, bottom):
-        ax.grid(True, **GRID_STYLE)
-    format_clock_axis(bottom, clock, start)
-    return save_figure(fig, out)
+        for h in night:
+            ax.axvspan(h - 0.5, h + 0.5, color="#263238", alpha=0.07, lw=0)
+        for h in unmeasured:
+            ax.axvspan(h - 0.5, h + 0.5, facecolor="none", edgecolor="#b0bec5", hatch="///", lw=0)
+        ax.grid(axis="y", alpha=0.3)
+    for j, (variant, name) in enumerate(zip(("a", "b"), names)):
+        mean = rows[f"{variant}_mean"].to_numpy(float)
+        low = np.maximum(rows[f"{variant}_low"].to_numpy(float), 0.0)
+        high = rows[f"{variant}_high"].to_numpy(float)
+        err = np.nan_to_num(np.vstack([mean - low, high - mean]))
+        top.errorbar(hours + (j - 0.5) * 0.22, mean, yerr=err, marker="o", ms=4, lw=1.2, capsize=2.5,
+                     color=VARIANT_COLOURS[j], label=f"{'AB'[j]}: {name}")
+    top.set_ylim(bottom=0)
+    top.set_ylabel(f"{quantity}, mean")
+    top.legend(fontsize=8, loc="upper left", frameon=False)
+    for h, row in zip(hours, rows.itertuples()):
+        _difference(bottom, h, row, vertical=True)
+    bottom.axhline(0, color="black", lw=0.8)
+    _symmetric(bottom, "y")
+    differences = rows[["diff_low", "diff_high"]].to_numpy(float)
+    if np.isfinite(differences).any() and np.nanmax(np.abs(differences)) == 0:
+        bottom.text(0.5, 0.8, "B − A = 0 in every replication and hour", transform=bottom.transAxes,
+                    ha="center", fontsize=8, color="#455a64")
+    bottom.set_ylabel(f"B − A, {quantity}")
+    bottom.set_xlabel("hour of the day (local clock); shaded: night" +
+                      ("; hatched: not measured (warm-up or outside the run)" if unmeasured else ""))
+    bottom.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=8)
+    bottom.set_xlim(-0.6, 23.6)
+    fig.suptitle(f"{quantity.capitalize()} in each hour of the day, {names[0]} (A) and {names[1]} (B): mean and "
+                 f"{CONFIDENCE:.0%} CI over {reps} replications each\nbottom: paired difference B − A; green: B "
+                 "better, red: worse, grey: no significant difference", fontsize=9)
+    return _save(fig, path)

@@ -20,9 +20,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from twin.report.kpi_table import format_number, format_share
-from twin.report.plotting import GRID_STYLE, save_figure, time_panels
-from twin.report.sections.section import Section, SystemRun, Table
+from twin.present.comparison import ComparisonView
+from twin.present.format import format_number, format_share
+from twin.present.kpis import KpiRule
+from twin.present.plotting import GRID_STYLE, save_figure, time_panels
+from twin.present.stored import StoredRun
+from twin.present.tables import Figure, Section, Table
 from twin.systems.lighting.comparison import BUILT_IN
 
 #: Colour of the run's own policy, and of the others, in the comparison.
@@ -181,16 +184,87 @@ def policies_chart(by_policy: Mapping[str, float], own: str, price_per_kwh: floa
     return save_figure(fig, out)
 
 
-def section(run: SystemRun) -> Section:
-    """The "Street lighting" section of a run with lights: tables, power over the run, policies compared."""
+def section(run: StoredRun) -> Section:
+    """The "Street lighting" section of a stored run: tables, power over the run, policies compared."""
     kpis, config = run.kpis, run.config
     params = config.policy.params or {}
     tables = [lighting_table(kpis, params), nights_table(kpis)]
-    figures = {"lighting_power": power_over_time(run.timeseries, run.model.start, run.folder / "lighting_power.png",
-                                                 warmup_s=run.model.warmup_s)}
+    figures = [Figure("lighting_power", power_over_time(run.timeseries, run.start, run.figures / "lighting_power.png",
+                                                        warmup_s=run.warmup_s),
+                      "Street-lighting power and mean light level over the run")]
     if kpis["energy_by_policy_kwh"]:
         tables.append(policies_table(kpis, params, config.price_per_kwh))
-        figures["lighting_policies"] = policies_chart(kpis["energy_by_policy_kwh"], kpis["energy_by_policy_run"],
-                                                      config.price_per_kwh, kpis.get("currency") or "",
-                                                      run.folder / "lighting_policies.png")
+        chart = policies_chart(kpis["energy_by_policy_kwh"], kpis["energy_by_policy_run"], config.price_per_kwh,
+                               kpis.get("currency") or "", run.figures / "lighting_policies.png")
+        figures.append(Figure("lighting_policies", chart,
+                              "Energy per night of the same nights under each lighting policy"))
     return Section("Street lighting", tables, figures)
+
+
+BY_POLICY = "lighting.energy_by_policy_kwh."
+
+#: Lighting KPIs of the comparison's energy table, in display order.
+ENERGY_KEYS = ("lighting.kwh_per_night", "lighting.cost_per_night", "lighting.energy_kwh", "lighting.cost",
+               "lighting.mean_level_night", "lighting.dark_hours")
+
+
+def comparison(view: ComparisonView) -> list[Section]:
+    """Street-lighting energy and cost per night of A and B, and each policy's estimate on the same nights."""
+    both, either = view.available(), view.available(both=False)
+    if "lighting.kwh_per_night" not in both:
+        return []
+    a, b = view.names
+    configs = view.configs
+    by_policy = sorted(k for k in either if k.startswith(BY_POLICY))
+    policies = ("Policy", *(str(c.policy.name) for c in configs), "", "", "", "")
+    rows = [policies, *view.rows([k for k in ENERGY_KEYS if k in both], relative=True)]
+    currencies = {c.currency for c in configs}
+    currency = currencies.pop() if len(currencies) == 1 else "the scenarios' currencies"
+    prices = " and ".join(sorted({f"{c.price_per_kwh:g} {c.currency}/kWh" for c in configs}))
+    window = min(s.run.duration - s.run.warmup for s in view.scenarios) / 3600
+    short = (f" The window is shorter than a day ({window:g} h), so the energy per night is extrapolated from it: "
+             "a window that is mostly dark overstates the energy of a whole night, one mostly in daylight "
+             "understates it. Compare A with B, not with runs over other hours." if window < 24 - 1e-9 else "")
+    tables = [Table(("", f"A: {a}", f"B: {b}", "B − A", "change", "p", "verdict on B"), rows,
+                    note=f"Means [{view.confidence:.0%} CI] over {view.reps} replications; B − A paired, replication "
+                         "by replication. Energy per night is the energy of the measured window scaled to 24 h; "
+                         f"energy and cost are over the window; costs in {currency} at {prices}.{short} The "
+                         "policies' parameters are in `a.yaml` and `b.yaml`.")]
+    if by_policy:
+        tables.append(Table(("policy", f"in A: {a}", f"in B: {b}"),
+                            [(k[len(BY_POLICY):], view.mean_ci(k, "a"), view.mean_ci(k, "b")) for k in by_policy],
+                            heading="Each policy on the same nights",
+                            note="Energy per night (kWh) the same nights would have taken under each policy, as the "
+                                 "lighting system estimates it on the same inputs: the built-in policies with their "
+                                 "default parameters, the run's own policy with its own. This is a what-if within "
+                                 "each run, not an effect measured between A and B."))
+    return [Section("Street-lighting energy", tables)]
+
+
+#: How to read the lighting KPIs: energy and money are worse when higher; equipment describes.
+RULES: tuple[KpiRule, ...] = (
+    KpiRule("lights", "neutral", "Street lights", "lights"),
+    KpiRule("installed_kw", "neutral", "Installed lighting power (kW)", "kW"),
+    KpiRule("lit_km", "neutral", "Lit road (km)", "km"),
+    KpiRule("lit_km_share", "neutral", "Lit share of road length", "share", "share"),
+    KpiRule("energy_kwh", "lower", "Lighting energy (kWh)", "kWh"),
+    KpiRule("cost", "lower", "Lighting cost{currency}", "{money}"),
+    KpiRule("kwh_per_night", "lower", "Lighting energy per night (kWh)", "kWh/night"),
+    KpiRule("cost_per_night", "lower", "Lighting cost per night{currency}", "{money}/night"),
+    KpiRule("energy_by_policy_kwh.*", "lower", "Lighting energy per night if {0} (kWh)", "kWh/night"),
+    KpiRule("by_night.*.kwh", "lower", "Lighting energy, night of {0} (kWh)", "kWh"),
+    KpiRule("by_night.*.cost", "lower", "Lighting cost, night of {0}{currency}", "{money}"),
+    KpiRule("dark_hours", "neutral", "Dark hours", "h"),
+    KpiRule("mean_level_night", "neutral", "Light level at night, mean", "share", "share"),
+    KpiRule("outages.lights_failed", "lower", "Street lights failed", "lights"),
+    KpiRule("outages.lights_repaired", "neutral", "Street lights repaired", "lights"),
+    KpiRule("outages.mean_repair_s", "lower", "Street light repair time, mean", "s", "s"),
+)
+
+#: The lighting KPIs a planner looks at first.
+HEADLINE: tuple[str, ...] = ("kwh_per_night", "cost_per_night")
+
+
+def label_context(config: Any) -> dict[str, str]:
+    """Costs are in the section's currency: labels say which."""
+    return {"currency": f" ({config.currency})", "money": str(config.currency)}

@@ -1,9 +1,10 @@
-"""The report's "People" section: travel by mode, what people do over the day, where they are.
+"""How the population KPIs read and show: rules, the report's "People" section.
 
 The KPI table reads the population KPIs (:mod:`twin.systems.population.kpis`);
 the activity figure reads the sampled ``people_*`` columns; the density maps
-read the population system's hourly snapshots of people per node
-(:meth:`twin.systems.population.system.PopulationSystem.presence_snapshots`).
+read the snapshots of people per node the run keeps in its side table ``presence``
+(:func:`presence_table`, from
+:meth:`twin.systems.population.system.PopulationSystem.presence_snapshots`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from twin.city.city import City
-from twin.report.city_map import add_attribution, draw_roads
-from twin.report.kpi_table import format_number
-from twin.report.plotting import save_figure, time_panels
-from twin.report.sections.section import Section, SystemRun, Table
+from twin.present.city_map import add_attribution, draw_roads
+from twin.present.format import format_number
+from twin.present.kpis import KpiRule
+from twin.present.plotting import save_figure, time_panels
+from twin.present.stored import StoredRun
+from twin.present.tables import Figure, Section, Table
 
 #: Sampled column, label and colour of each state, stacked bottom to top.
 STATES: tuple[tuple[str, str, str], ...] = (
@@ -232,17 +235,43 @@ def density_maps(city: City, times_s: np.ndarray, counts: np.ndarray, start: dat
     return save_figure(fig, out)
 
 
-def section(run: SystemRun) -> Section:
-    """The "People" section of a run with a population: travel table, activity over the run, density maps."""
-    model, kpis = run.model, run.kpis
+def presence_table(times_s: np.ndarray, counts: np.ndarray, start: datetime, warmup_s: float) -> pd.DataFrame:
+    """The snapshots the density maps show, as a table kept with the run: one row per drive node,
+    one int32 column per snapshot named by its simulated second (``"28800"``)."""
+    picked = pick_snapshots(times_s, start, warmup_s)
+    return pd.DataFrame({f"{times_s[i]:.0f}": counts[i] for i in picked}, index=pd.RangeIndex(counts.shape[1]))
+
+
+def section(run: StoredRun) -> Section:
+    """The "People" section of a stored run: travel table, activity over the run, density maps."""
+    kpis = run.kpis
     tables = [travel_table(kpis)]
     if kpis.get("evacuations"):
         tables.append(evacuation_table(kpis["evacuations"]))
-    figures = {"people_activity": activity_over_time(run.timeseries, model.start, run.folder / "people_activity.png",
-                                                     warmup_s=model.warmup_s)}
-    times, counts = run.system.presence_snapshots()
-    picked = pick_snapshots(times, model.start, model.warmup_s)
-    if picked:
-        figures["people_density"] = density_maps(model.city, times[picked], counts[picked], model.start,
-                                                 run.folder / "people_density.png")
+    figures = [Figure("people_activity",
+                      activity_over_time(run.timeseries, run.start, run.figures / "people_activity.png",
+                                         warmup_s=run.warmup_s),
+                      "Where people are over the run: at rest by activity, and travelling by mode")]
+    presence = run.table("presence")
+    if len(presence.columns):
+        times = presence.columns.astype(float).to_numpy()
+        counts = presence.to_numpy().T
+        figures.append(Figure("people_density",
+                              density_maps(run.city, times, counts, run.start, run.figures / "people_density.png"),
+                              "People per km² at a few times of day (hexagons over the road map)"))
     return Section("People", tables, figures)
+
+
+#: How to read the population KPIs: demand is neutral, time lost is not.
+RULES: tuple[KpiRule, ...] = (
+    KpiRule("people.*", "neutral", "People, {0}", "people"),
+    KpiRule("person_km.*", "neutral", "Person-km, {0}", "km"),
+    KpiRule("person_hours.*", "neutral", "Person-hours travelled, {0}", "h"),
+    KpiRule("trips.*", "neutral", "Trips, {0}", "trips"),
+    KpiRule("trips_per_person.*", "neutral", "Trips per person, {0}", "trips"),
+    KpiRule("mean_trip_min.*", "lower", "Trip duration, mean, {0} (min)", "min"),
+    KpiRule("stuck", "lower", "People stuck", "people"),
+)
+
+#: Shown on the console after a run: how much people travelled.
+CONSOLE: tuple[str, ...] = ("trips.drive", "trips.walk")

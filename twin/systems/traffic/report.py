@@ -1,4 +1,4 @@
-"""The report's "Traffic" section: signal delay, travel time index, collisions, preemption.
+"""How the traffic KPIs read and show: rules, the console table, the report's "Traffic" section.
 
 The table reads the traffic KPIs (:mod:`twin.systems.traffic.kpis`); the figure
 the sampled ``signal_delay_s``, ``travel_time_index``, ``traffic_collisions``
@@ -11,14 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from twin.report.kpi_table import format_number
-from twin.report.plotting import time_panels
-from twin.report.sections.section import Section, SystemRun, Table
+from twin.present.console import kpi_table
+from twin.present.format import format_number
+from twin.present.kpis import KpiRule
+from twin.present.plotting import time_panels
+from twin.present.stored import StoredRun
+from twin.present.tables import Figure, Section, Table
+
+if TYPE_CHECKING:
+    from twin.sim.system import System
 
 #: How each collision site kind reads in the table.
 SITE_LABELS: dict[str, str] = {"link": "between junctions", "signal": "at signals",
@@ -118,8 +124,51 @@ def delay_over_time(timeseries: pd.DataFrame, start: datetime, out: Path, *, war
     return panels.finish(out, warmup_s=warmup_s)
 
 
-def section(run: SystemRun) -> Section:
-    """The "Traffic" section of a run with traffic: its table and the figure over time."""
-    figure = delay_over_time(run.timeseries, run.model.start, run.folder / "traffic_delay.png",
-                             warmup_s=run.model.warmup_s, preemption=run.kpis["preemption"]["enabled"])
-    return Section("Traffic", [traffic_table(run.kpis)], {"traffic_delay": figure})
+def section(run: StoredRun) -> Section:
+    """The "Traffic" section of a stored run: its table and the figure over time."""
+    figure = delay_over_time(run.timeseries, run.start, run.figures / "traffic_delay.png",
+                             warmup_s=run.warmup_s, preemption=run.kpis["preemption"]["enabled"])
+    return Section("Traffic", [traffic_table(run.kpis)],
+                   [Figure("traffic_delay", figure,
+                           "Signal delay per vehicle, travel time index and collisions over the run")])
+
+
+def console_table(system: type[System], kpis: Mapping[str, Any], config: Any) -> Table | None:
+    """The headline KPIs on the console; preemption's only when it is enabled."""
+    keys = [k for k in HEADLINE if not (k.startswith("preemption.") and not kpis.get("preemption", {}).get("enabled"))]
+    return kpi_table(system, kpis, config, keys)
+
+
+#: How to read the traffic KPIs: delay, collisions and cross-traffic delay are worse when higher.
+RULES: tuple[KpiRule, ...] = (
+    KpiRule("controllers", "neutral", "Signal controllers", "signals"),
+    KpiRule("equipped_signals", "neutral", "Signals equipped for preemption", "signals"),
+    KpiRule("smart_crosswalks", "neutral", "Smart crosswalks", "crosswalks"),
+    KpiRule("signal_delay_s.mean", "lower", "Signal delay per vehicle, mean", "s", "s"),
+    KpiRule("signal_delay_veh_h", "lower", "Signal delay (veh·h)", "veh·h"),
+    KpiRule("vehicle_km", "neutral", "Vehicle-km", "veh·km"),
+    KpiRule("travel_time_index", "lower", "Travel time index", "index"),
+    KpiRule("mean_speed_kmh", "higher", "Mean speed (km/h)", "km/h"),
+    KpiRule("mean_cycle_s", "neutral", "Signal cycle, mean", "s", "s"),
+    KpiRule("collisions.expected_per_day", "neutral", "Collisions expected per day (calibration)", "collisions/day"),
+    KpiRule("collisions.total", "lower", "Collisions", "collisions"),
+    KpiRule("collisions.per_day", "lower", "Collisions per day", "collisions/day"),
+    KpiRule("collisions.pedestrian", "lower", "Pedestrian collisions", "collisions"),
+    KpiRule("collisions.pedestrian_per_day", "lower", "Pedestrian collisions per day", "collisions/day"),
+    KpiRule("collisions.at_smart_crosswalks", "lower", "Collisions at smart crosswalks", "collisions"),
+    KpiRule("collisions.by_site.*", "lower", "Collisions, {0}", "collisions"),
+    KpiRule("preemption.enabled", "neutral", "Preemption enabled", "yes = 1"),
+    KpiRule("preemption.trips", "neutral", "Trips with preemption", "trips"),
+    KpiRule("preemption.signals_passed", "neutral", "Signals passed on preempting trips", "signals"),
+    KpiRule("preemption.preemptions", "neutral", "Preemptions", "preemptions"),
+    KpiRule("preemption.preemptions_per_day", "neutral", "Preemptions per day", "preemptions/day"),
+    KpiRule("preemption.saved_per_trip_est", "higher", "Signal delay saved per trip (est.)", "s", "s"),
+    KpiRule("preemption.cross_delay_veh_h", "lower", "Cross-traffic delay from preemption (veh·h)", "veh·h"),
+    KpiRule("preemption.cross_delay_veh_h_per_day", "lower", "Cross-traffic delay from preemption per day (veh·h)",
+            "veh·h/day"),
+    KpiRule("preemption.cross_delay_per_preemption_veh_s", "lower", "Cross-traffic delay per preemption (veh·s)",
+            "veh·s"),
+)
+
+#: The traffic KPIs a planner looks at first.
+HEADLINE: tuple[str, ...] = ("collisions.per_day", "signal_delay_s.mean", "preemption.cross_delay_veh_h_per_day")

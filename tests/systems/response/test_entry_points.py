@@ -47,6 +47,10 @@ calls = []
 class LowestId:
     def __init__(self, note: str = "") -> None:
         self.note = note
+        self.stations = 0
+
+    def install(self, ctx):
+        self.stations = len(ctx.station_nodes)
 
     def choose(self, request, available, router):
         calls.append(request.incident)
@@ -100,6 +104,8 @@ def test_a_scenario_selects_a_policy_from_an_installed_package(installed_plugin,
     scenario = load_scenario(path)
     result = simulate(scenario, 1)
     plugin = sys.modules["mine_pkg"]
-    assert result.model.systems[0][0].policy.note == "hello"
+    policy = result.model.systems[0][0].policy
+    assert policy.note == "hello"
+    assert policy.stations == len(result.model.systems[0][0].station_nodes) > 0, "install(ctx) was not called"
     assert plugin.calls, "the plugin's policy was never asked"
     assert result.kpis["response"]["all"]["served"] > 0

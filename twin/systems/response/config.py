@@ -26,8 +26,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from twin.sim.config import Duration, HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile
-from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
-from twin.systems.response import relocation as _relocation  # noqa: F401  (registers the built-in policies)
+from twin.systems.response import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 UNIT_TYPES = ("police", "ambulance", "fire")
 

@@ -3,8 +3,8 @@
 A policy is anything with a ``choose`` method (see :class:`DispatchPolicy`),
 registered under a name for the ``dispatch`` concern; a scenario picks it with
 ``response.dispatch: {name: ..., params: {...}}``. A policy that needs to know
-the city (demand, stations, the clock) may also have an ``install(system)``
-method, called once with the :class:`~twin.systems.response.system.ResponseSystem`
+the city (demand, stations, the clock) may also have an ``install(ctx)``
+method, called once with a :class:`~twin.systems.response.policies.ResponseContext`
 before the first call.
 
 Built in:
@@ -29,7 +29,7 @@ from twin.sim.policies import register
 if TYPE_CHECKING:
     from twin.city.routing import Router
     from twin.systems.response.agents import Unit
-    from twin.systems.response.system import ResponseSystem
+    from twin.systems.response.policies import ResponseContext
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class PriorityReserve:
     """
 
     def __init__(self, reserve: dict[str, int] | None = None, max_travel_s: float = math.inf) -> None:
-        from twin.systems.response.config import UNIT_TYPES  # here: config imports this module
+        from twin.systems.response.config import UNIT_TYPES  # here: config imports this module (via policies)
 
         reserve = {"ambulance": 1} if reserve is None else reserve
         if not isinstance(reserve, dict):
@@ -160,10 +160,10 @@ class PriorityReserve:
         self.reserve: dict[str, int] = dict(reserve)
         self._closest = ClosestAvailable(max_travel_s)
 
-    def install(self, system: ResponseSystem) -> None:
+    def install(self, ctx: ResponseContext) -> None:
         """Refuse a reserve that would hold back a whole fleet (low priority would starve)."""
         for unit_type, count in self.reserve.items():
-            fleet = len(system.units_of.get(unit_type, []))
+            fleet = len(ctx.units_of.get(unit_type, []))
             if count and count >= fleet:
                 raise TwinError(f"response.dispatch.params.reserve.{unit_type}: a reserve of {count} leaves "
                                 f"none of the {fleet} {unit_type} units for priority 2 and 3 calls")
@@ -210,28 +210,28 @@ class ExpectedCoverageDispatch:
         self.busy_fraction, self.coverage_s, self.max_demand_points = coverage_params(
             busy_fraction, coverage_s, max_demand_points)
         self._closest = ClosestAvailable()
-        self._system: ResponseSystem | None = None
+        self._ctx: ResponseContext | None = None
         self._nearest = NearestUnits()
 
-    def install(self, system: ResponseSystem) -> None:
+    def install(self, ctx: ResponseContext) -> None:
         """Build the coverage tables of every unit type now, not at the first call."""
-        self._system = system
-        for unit_type in system.stations_of:
-            system.coverage(unit_type, self.coverage_s, self.max_demand_points)
+        self._ctx = ctx
+        for unit_type in ctx.stations_of:
+            ctx.coverage(unit_type, self.coverage_s, self.max_demand_points)
 
     def choose(self, request: Request, available: list[Unit], router: Router) -> list[tuple[Unit, float]]:
-        system = self._system
-        if system is None:
-            raise TwinError("the mexclp dispatch policy needs install(system) before choose()")
+        ctx = self._ctx
+        if ctx is None:
+            raise TwinError("the mexclp dispatch policy needs install(ctx) before choose()")
         if not available:
             return []
         # Response-time budget left for the drive, in network seconds.
-        left_s = request.target_s - request.elapsed_s - system.config.units[request.unit_type].turnout_s.mean_s
-        budget = system.network_s(left_s, request.priority) if left_s >= 0 else -1.0
+        left_s = request.target_s - request.elapsed_s - ctx.config.units[request.unit_type].turnout_s.mean_s
+        budget = ctx.network_s(left_s, request.priority) if left_s >= 0 else -1.0
         in_time = self._in_time(request, available, router, budget)
         if not in_time:
             return self._closest.choose(request, available, router)
-        coverage = system.coverage(request.unit_type, self.coverage_s, self.max_demand_points)
+        coverage = ctx.coverage(request.unit_type, self.coverage_s, self.max_demand_points)
         rows = coverage.rows([unit.position() for unit in available])
         index = {unit.uid: i for i, unit in enumerate(available)}
         staying = np.ones(len(available), dtype=bool)

@@ -9,7 +9,8 @@ its new station, available all the way, and that station becomes its home.
 A policy is anything with a ``moves`` method (see :class:`RelocationPolicy`),
 registered for the ``relocation`` concern; a scenario picks it with
 ``response.relocation: {name: ..., params: {...}}``. Like a dispatch policy it
-may have an ``install(system)`` method, called once before the run.
+may have an ``install(ctx)`` method, called once before the run with a
+:class:`~twin.systems.response.policies.ResponseContext`.
 
 Built in:
 
@@ -33,7 +34,7 @@ from twin.systems.response.dispatch import coverage_params
 
 if TYPE_CHECKING:
     from twin.systems.response.agents import Unit
-    from twin.systems.response.system import ResponseSystem
+    from twin.systems.response.policies import ResponseContext
 
 
 class RelocationPolicy(Protocol):
@@ -49,7 +50,7 @@ class RelocationPolicy(Protocol):
             The available units of that type: at a station, driving home or
             relocating (``unit.station`` is where each is based or heading).
         stations : list of int
-            The stations units of this type may use (indices into ``system.station_nodes``).
+            The stations units of this type may use (indices into ``ctx.station_nodes``).
 
         Returns
         -------
@@ -108,22 +109,22 @@ class DynamicMexclp:
             raise ValueError(f"min_gain must be a number >= 0, got {min_gain!r}")
         self.max_moves = max_moves
         self.min_gain = float(min_gain)
-        self._system: ResponseSystem | None = None
+        self._ctx: ResponseContext | None = None
 
-    def install(self, system: ResponseSystem) -> None:
+    def install(self, ctx: ResponseContext) -> None:
         """Build the coverage tables of every unit type now."""
-        self._system = system
-        for unit_type in system.stations_of:
-            system.coverage(unit_type, self.coverage_s, self.max_demand_points)
+        self._ctx = ctx
+        for unit_type in ctx.stations_of:
+            ctx.coverage(unit_type, self.coverage_s, self.max_demand_points)
 
     def moves(self, unit_type: str, idle: list[Unit], stations: list[int]) -> list[tuple[Unit, int]]:
-        system = self._system
-        if system is None:
-            raise TwinError("the dmexclp relocation policy needs install(system) before moves()")
+        ctx = self._ctx
+        if ctx is None:
+            raise TwinError("the dmexclp relocation policy needs install(ctx) before moves()")
         if len(stations) < 2 or not idle:
             return []
-        coverage = system.coverage(unit_type, self.coverage_s, self.max_demand_points)
-        rows = np.vstack([coverage.row(int(system.station_nodes[s])) for s in stations]).astype(np.int64)
+        coverage = ctx.coverage(unit_type, self.coverage_s, self.max_demand_points)
+        rows = np.vstack([coverage.row(int(ctx.station_nodes[s])) for s in stations]).astype(np.int64)
         slot = {station: i for i, station in enumerate(stations)}
         at = np.array([slot[u.station] for u in idle])  # each unit's station (its row in ``rows``)
         counts = rows[at].sum(axis=0)
@@ -138,7 +139,7 @@ class DynamicMexclp:
                 if target == here or improvement < self.min_gain:
                     continue
                 for u in np.flatnonzero(free & (at == here)):
-                    drive = system.time_to_station(idle[u].position(), stations[target])
+                    drive = ctx.time_to_station(idle[u].position(), stations[target])
                     key = (-improvement, drive, int(idle[u].uid), target)
                     if best is None or key < best:
                         best = key

@@ -16,14 +16,13 @@ from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
 from twin.sim.system import System
-from twin.systems.response import dispatch as _dispatch  # noqa: F401  (registers the built-in policies)
-from twin.systems.response import relocation as _relocation  # registers the built-in policies
 from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
 from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
+from twin.systems.response.policies import NoRelocation, ResponseContext
 
 
 def spread_nodes(city: City, count: int) -> np.ndarray:
@@ -75,7 +74,7 @@ class ResponseSystem(System):
                                       where="response.dispatch")
         self.relocation = policies.create("relocation", config.relocation.name, config.relocation.params,
                                           where="response.relocation")
-        self._relocating = not isinstance(self.relocation, _relocation.NoRelocation)
+        self._relocating = not isinstance(self.relocation, NoRelocation)
         self._coverage: dict[tuple[str, float | None, int], Coverage] = {}
         self._demand: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._turnout = model.streams("response.turnout")
@@ -101,16 +100,28 @@ class ResponseSystem(System):
         self.plan: IncidentPlan = plan_incidents(config, city.population_weight, model.streams,
                                                  model.start, model.duration_s)
         self.centre = DispatchCentre(self)
-        # Policies that need the city (coverage tables, the clock) get the system once, now.
+        # Policies that need more than their call's arguments (coverage tables, the clock)
+        # get a narrow view of the system once, now.
+        self.policy_context = self._policy_context()
         for policy in (self.policy, self.relocation):
             if hasattr(policy, "install"):
-                policy.install(self)
+                policy.install(self.policy_context)
         model.env.process(self.centre.incidents())
         model.bus.subscribe(IncidentReported, self._on_report)
         self._free_flow = self.router
         self._routine_router: Router | None = None  # set when another system provides travel times
         model.env.process(self._refresh_routing())
         model.provide("units_per_node", self.units_per_node)
+
+    def _policy_context(self) -> ResponseContext:
+        """What the dispatch and relocation policies may look at (live views, read-only)."""
+        model = self.model
+        return ResponseContext(
+            config=self.config, units=self.units, units_of=self.units_of, station_nodes=self.station_nodes,
+            station_names=self.station_names, stations_of=self.stations_of,
+            population_weight=model.city.population_weight, now=lambda: model.now, streams=model.streams,
+            router_for=self.router_for, drive_s=self.drive_s, network_s=self.network_s,
+            time_to_station=self.time_to_station, coverage=self.coverage)
 
     def _stations(self, city: City) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
         nodes: list[int] = []

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from twin.experiments.kpis import direction, headline_keys
 from twin.experiments.seeds import replication_seeds
 from twin.experiments.stats import mean_ci, paired_difference, verdict
+from twin.present.kpis import direction, headline_keys
 
 
 def test_replication_seeds_are_distinct_deterministic_and_prefix_stable() -> None:

@@ -6,23 +6,18 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from tests.experiments.conftest import write_scenario
 from twin.cli import main
-from twin.experiments.breakdowns import hour_coverage
-from twin.experiments.kpis import (
-    direction,
-    format_value,
-    headline_keys,
-    label,
-    measure,
-    unit,
-)
 from twin.experiments.tables import runs_frame, summarise
+from twin.present.kpis import direction, format_value, headline_keys, label, measure, regression_keys, unit
+from twin.systems.crime.kpis import hour_coverage
+from twin.systems.lighting import LightingSystem
+from twin.systems.lighting.config import LightingConfig
 
 
 @pytest.mark.parametrize(("key", "expected"), [
@@ -72,7 +67,12 @@ def test_labels_and_units_of_system_kpis() -> None:
     assert label("crime.by_hour.22") == "Crimes 22:00–22:59"
     assert label("traffic.collisions.by_site.junction") == "Collisions, junction"
     assert label("lighting.cost_per_night") == "Lighting cost per night"
-    assert label("lighting.cost_per_night", "EUR") == "Lighting cost per night (EUR)"
+    euros = LightingSystem.label_context(LightingConfig(currency="EUR"))
+    assert label("lighting.cost_per_night", euros) == "Lighting cost per night (EUR)"
+    assert measure("lighting.cost_per_night") == "money/night" and measure("lighting.cost_per_night", euros) == "EUR/night"
+    assert label("response.by_priority.p1.response_s.p90") == "P1 response, p90"
+    assert label("response.by_type.medical_p1.turnout_s.mean") == "medical p1 turnout, mean"
+    assert label("response.all.within_target") == "All within target" and unit("response.all.within_target") == "share"
     assert label("lighting.energy_by_policy_kwh.dusk_to_dawn") == "Lighting energy per night if dusk to dawn (kWh)"
     # Times print as min:s and differ in seconds; shares in %; anything else as a number.
     assert unit("traffic.signal_delay_s.mean") == "s" and format_value("traffic.signal_delay_s.mean", 75) == "1:15"
@@ -89,10 +89,18 @@ def test_headline_adds_system_kpis_only_when_present() -> None:
     keys = ["lighting.cost_per_night", "crime.by_hour.01", "lighting.kwh_per_night", "traffic.collisions.per_day",
             "crime.night.crimes", "crime.per_day", "traffic.signal_delay_s.mean", "response.unserved",
             "traffic.preemption.cross_delay_veh_h_per_day", "lighting.lights"]
+    # Systems in install order (response, lighting, crime, traffic), each in its declared order.
     assert headline_keys(keys) == [
-        "response.unserved", "crime.per_day", "crime.night.crimes", "traffic.collisions.per_day",
-        "traffic.signal_delay_s.mean", "traffic.preemption.cross_delay_veh_h_per_day", "lighting.kwh_per_night",
-        "lighting.cost_per_night"]
+        "response.unserved", "lighting.kwh_per_night", "lighting.cost_per_night", "crime.per_day",
+        "crime.night.crimes", "traffic.collisions.per_day", "traffic.signal_delay_s.mean",
+        "traffic.preemption.cross_delay_veh_h_per_day"]
+
+
+def test_regression_checks_headlines_and_incident_counts() -> None:
+    keys = ["response.unserved", "response.all.incidents", "response.by_priority.p2.incidents",
+            "response.by_type.fire.incidents", "crime.per_day", "crime.crimes"]
+    assert regression_keys(keys) == ["response.unserved", "crime.per_day", "response.all.incidents",
+                                     "response.by_priority.p2.incidents"]
 
 
 def test_non_numeric_kpis_are_left_out_of_runs_and_summaries() -> None:
@@ -111,17 +119,16 @@ def test_non_numeric_kpis_are_left_out_of_runs_and_summaries() -> None:
     assert summary.loc["lighting.kwh_per_night", "direction"] == "lower"
 
 
-def _scenario(start: str, warmup_h: float, duration_h: float) -> SimpleNamespace:
-    run = SimpleNamespace(start=datetime.fromisoformat(start), warmup=warmup_h * 3600, duration=duration_h * 3600)
-    return SimpleNamespace(run=run)
+def _coverage(start: str, warmup_h: float, duration_h: float) -> np.ndarray:
+    return hour_coverage(datetime.fromisoformat(start), warmup_h * 3600, duration_h * 3600)
 
 
 def test_hour_coverage_counts_the_measured_window_per_clock_hour() -> None:
-    day = hour_coverage(_scenario("2026-11-02T00:00", 1, 24))
+    day = _coverage("2026-11-02T00:00", 1, 24)
     assert day[0] == 0 and (day[1:] == 1).all()
-    night = hour_coverage(_scenario("2026-11-02T20:00", 0.5, 10))
+    night = _coverage("2026-11-02T20:00", 0.5, 10)
     assert night[20] == 0.5 and night[21] == night[5] == 1 and night[6] == night[12] == 0 and night.sum() == 9.5
-    assert (hour_coverage(_scenario("2026-11-02T06:30", 0, 48)) == 2).all()
+    assert (_coverage("2026-11-02T06:30", 0, 48) == 2).all()
 
 
 def test_compare_lighting_policies_shows_crime_by_hour_and_energy_per_night(tmp_path: Path) -> None:
@@ -148,7 +155,7 @@ def test_compare_lighting_policies_shows_crime_by_hour_and_energy_per_night(tmp_
     assert (out / "figures" / "crime_by_hour.png").stat().st_size > 0
 
     report = (out / "report.md").read_text()
-    assert "## Crime by hour of day" in report and "figures/crime_by_hour.png" in report
+    assert "## Crimes per hour of the day" in report and "figures/crime_by_hour.png" in report
     assert "3 replications" in report and "Night crimes (18:00–06:00)" in report
     assert "Day crimes" not in report  # the window has no day hours
     energy_table = report.split("## Street-lighting energy")[1].split("## How to read")[0]

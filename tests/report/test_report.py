@@ -1,56 +1,51 @@
-"""The run report: KPI flattening and tables, figures, and report.md from a short Helsinki run."""
+"""The run report: drawn from the run folder alone, identical when drawn again; KPI flattening and tables."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import struct
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from rich.console import Console
 
 import twin
-from twin.city import load
-from twin.report import build_report, flatten_kpis, headline_rows, print_kpi_table, write_report
-from twin.report.figures import response_time_distribution
-from twin.report.kpi_table import HEADLINE_COLUMNS, format_duration, type_rows
-from twin.sim import CityModel
+from twin.cli import main
+from twin.errors import TwinError
+from twin.experiments import simulate
+from twin.experiments.outputs import write_run
+from twin.experiments.run import RunResult
+from twin.present.format import flatten_kpis, format_duration
+from twin.present.stored import StoredRun
+from twin.report import build_report
+from twin.scenario import load_scenario
 from twin.systems.response import ResponseSystem
-from twin.systems.response.config import ResponseConfig
+from twin.systems.response.figures import response_time_distribution
+from twin.systems.response.report import HEADLINE_COLUMNS, console_table, headline_rows, type_rows
 
 FIGURES = ("response_times", "incident_map", "utilisation")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-
-@dataclass
-class Run:
-    model: CityModel
-    events: pd.DataFrame
-    timeseries: pd.DataFrame
-    kpis: dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def run(city_cache: Path) -> Run:
-    """Six hours of Helsinki (one of warm-up) with a busy call rate, so every priority occurs."""
-    city = load("helsinki")
-    model = CityModel(city, start=datetime(2026, 11, 2, 8), seed=3, duration_s=6 * 3600, warmup_s=3600)
-    system, config = ResponseSystem(), ResponseConfig(arrivals={"per_day": 300})
-    model.install(system, config)
-    model.run()
-    events = model.bus.log.frame()
-    return Run(model, events, model.timeseries(), {"response": system.kpis(events, config, model)})
+#: Six hours of Helsinki (one of warm-up) with a busy call rate, so every priority occurs.
+BUSY = """\
+city: helsinki
+run: {start: "2026-11-02T08:00:00", duration: 6h, warmup: 1h, seed: 3}
+response: {arrivals: {per_day: 300}}
+"""
 
 
 @pytest.fixture(scope="module")
-def report(run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("run")
-    return build_report(folder, run.model, run.kpis, run.events, run.timeseries, "helsinki-test",
-                        "city: helsinki\nrun: {duration: 6h, warmup: 1h, seed: 3}\n")
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    path = tmp_path_factory.mktemp("scenario") / "helsinki-test.yaml"
+    path.write_text(BUSY)
+    return simulate(load_scenario(path))
+
+
+@pytest.fixture(scope="module")
+def report(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_run(run, tmp_path_factory.mktemp("out") / "run") / "report.md"
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -72,7 +67,7 @@ def test_build_report_writes_report_and_figures(report: Path) -> None:
     assert not list(report.parent.rglob("*.tmp"))
 
 
-def test_report_links_every_figure_and_holds_the_tables(report: Path, run: Run) -> None:
+def test_report_links_every_figure_and_holds_the_tables(report: Path, run: RunResult) -> None:
     text = report.read_text(encoding="utf-8")
     for name in FIGURES:
         assert f"](figures/{name}.png)" in text
@@ -83,11 +78,45 @@ def test_report_links_every_figure_and_holds_the_tables(report: Path, run: Run) 
     assert "**Seed:** 3" in text and f"**Project version:** {twin.__version__}" in text
     assert "**Duration:** 6 h" in text and "helsinki" in text
     assert "© OpenStreetMap contributors (ODbL 1.0)" in text
-    assert "```yaml\ncity: helsinki" in text
+    assert "```yaml\n# resolved scenario" in text
     assert "<img" not in text and "<table" not in text  # Markdown, not HTML
 
 
-def test_flatten_kpis_has_dotted_keys_without_none(run: Run) -> None:
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_report_command_draws_the_same_report_from_the_folder_alone(report: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "moved"
+    shutil.copytree(report.parent, copy)
+    before = _digests(copy)
+    shutil.rmtree(copy / "figures")
+    (copy / "report.md").unlink()
+    assert main(["report", str(copy)]) == 0
+    assert _digests(copy) == before  # the report and every figure, byte for byte
+
+
+def test_report_of_something_else_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(TwinError, match="not a run folder"):
+        build_report(tmp_path)
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+
+
+def test_the_stored_run_holds_what_the_sections_need(report: Path, run: RunResult) -> None:
+    stored = StoredRun.read(report.parent)
+    assert stored.seed == 3 and stored.warmup_s == 3600 and stored.start.hour == 8
+    assert flatten_kpis(stored.all_kpis) == pytest.approx(flatten_kpis(run.kpis))
+    response = stored.of(ResponseSystem)
+    assert response.config == run.scenario.response
+    stations = response.table("stations")
+    system = next(s for s, _ in run.model.systems if isinstance(s, ResponseSystem))
+    assert stations["units"].sum() == len(system.units)
+    assert set(stations["node"]) == {int(n) for n in system.station_nodes}
+    assert len(response.table("hospitals")) == len(system.hospitals)
+
+
+def test_flatten_kpis_has_dotted_keys_without_none(run: RunResult) -> None:
     flat = flatten_kpis(run.kpis)
     for key in ("response.by_priority.p1.response_s.p90", "response.all.within_target",
                 "response.all.incidents", "response.utilisation.police", "response.queue.max",
@@ -103,19 +132,20 @@ def test_flatten_kpis_skips_none_and_nan() -> None:
     assert flat == {"a.c": 3.0, "a.d.e": 1.5, "a.g": 1.0}
 
 
-def test_headline_rows(run: Run) -> None:
-    rows = headline_rows(run.kpis)
+def test_headline_rows(run: RunResult) -> None:
+    kpis = run.kpis["response"]
+    rows = headline_rows(kpis)
     assert all(len(row) == 5 and all(isinstance(cell, str) for cell in row) for row in rows)
     labels = [row[0] for row in rows]
     assert labels[:4] == ["Priority 1 response", "Priority 2 response", "Priority 3 response",
                           "All incidents response"]
     assert {f"Utilisation, {t}" for t in ("police", "ambulance", "fire")} <= set(labels)
     everyone = rows[3]
-    assert everyone[1] == str(run.kpis["response"]["all"]["incidents"])
-    assert everyone[2] == format_duration(run.kpis["response"]["all"]["response_s"]["mean"])
+    assert everyone[1] == str(kpis["all"]["incidents"])
+    assert everyone[2] == format_duration(kpis["all"]["response_s"]["mean"])
     assert everyone[4].endswith(" %")
     assert headline_rows({}) == []
-    assert len(type_rows(run.kpis)) == len(run.kpis["response"]["by_type"])
+    assert len(type_rows(kpis)) == len(kpis["by_type"])
 
 
 def test_format_duration() -> None:
@@ -125,11 +155,11 @@ def test_format_duration() -> None:
     assert format_duration(float("nan")) == "–"
 
 
-def test_print_kpi_table(run: Run) -> None:
-    console = Console(record=True, width=120)
-    print_kpi_table(run.kpis, console)
-    text = console.export_text()
-    assert "Priority 1 response" in text and "Within target" in text and "Utilisation, fire" in text
+def test_console_table(run: RunResult) -> None:
+    table = console_table(run.kpis["response"])
+    labels = [row[0] for row in table.rows]
+    assert "Priority 1 response" in labels and "Utilisation, fire" in labels
+    assert table.columns[-1] == "Within target" and console_table({}) is None
 
 
 def test_response_curve_counts_unreached_incidents(tmp_path: Path) -> None:
@@ -138,25 +168,11 @@ def test_response_curve_counts_unreached_incidents(tmp_path: Path) -> None:
     assert out.read_bytes()[:8] == PNG_SIGNATURE
 
 
-def test_write_report_for_a_synthetic_city_has_no_osm_attribution(tmp_path: Path) -> None:
-    figure = tmp_path / "figures" / "extra_plot.png"
-    figure.parent.mkdir()
-    figure.write_bytes(PNG_SIGNATURE)
-    out = write_report(tmp_path, scenario_name="grid", seed=7, version="0.0.test",
-                       resolved_scenario_yaml="city: synthetic:nodes=400\nrun:\n  duration: 7200\n",
-                       kpis={}, figures={"extra_plot": figure})
+def test_report_of_a_synthetic_city_without_systems_has_no_osm_attribution(tmp_path: Path) -> None:
+    path = tmp_path / "grid.yaml"
+    path.write_text("city: synthetic:nodes=400\nrun: {duration: 2h, seed: 7}\n")
+    out = write_run(simulate(load_scenario(path)), tmp_path / "run") / "report.md"
     text = out.read_text(encoding="utf-8")
     assert "OpenStreetMap" not in text
-    assert "**City:** synthetic:nodes=400" in text and "**Duration:** 2 h" in text
-    assert "](figures/extra_plot.png)" in text and "Extra plot" in text
-    assert "No response KPIs" in text
-
-
-def test_build_report_without_response_system(tmp_path: Path) -> None:
-    city = load("synthetic:nodes=400")
-    model = CityModel(city, start=datetime(2026, 11, 2), seed=1, duration_s=3600)
-    model.run()
-    out = build_report(tmp_path, model, {}, model.bus.log.frame(), model.timeseries(), "empty", "city: x\n")
-    assert out.is_file()
-    assert not (tmp_path / "figures").exists()
-    assert "OpenStreetMap" not in out.read_text(encoding="utf-8")
+    assert "**City:** synthetic" in text and "**Duration:** 2 h" in text and "**Seed:** 7" in text
+    assert not (tmp_path / "run" / "figures").exists()

@@ -14,20 +14,18 @@ import numpy as np
 import pytest
 
 from tests.report.test_report import PNG_SIGNATURE, png_size
-from twin.city import load
 from twin.experiments import simulate
+from twin.experiments.outputs import write_run
 from twin.experiments.run import RunResult
-from twin.report import build_report
-from twin.report.sections.people import pick_snapshots
 from twin.scenario import load_scenario
-from twin.sim import CityModel
+from twin.systems.population.report import pick_snapshots
 
-#: Section heading → the figures it must link.
+#: Section heading → the figures it must link, in install order.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "## People": ("people_activity", "people_density"),
-    "## Traffic": ("traffic_delay",),
     "## Street lighting": ("lighting_power", "lighting_policies"),
     "## Crime": ("crime_by_hour",),
+    "## Traffic": ("traffic_delay",),
+    "## People": ("people_activity", "people_density"),
 }
 
 EVERYTHING = """\
@@ -53,7 +51,7 @@ def _run(text: str, folder: Path) -> tuple[RunResult, str]:
     path = folder / "scenario.yaml"
     path.write_text(text)
     result = simulate(load_scenario(path))
-    report = build_report(folder / "run", result.model, result.kpis, result.events, result.timeseries, "test", text)
+    report = write_run(result, folder / "run") / "report.md"
     return result, report.read_text(encoding="utf-8")
 
 
@@ -109,17 +107,17 @@ def test_sections_appear_only_for_installed_systems(lighting_only: tuple[RunResu
     _, text, folder = lighting_only
     assert text.count("\n## Street lighting\n") == 1
     _check_figures(folder, text, SECTIONS["## Street lighting"])
-    for heading in ("## People", "## Traffic", "## Crime", "## Figures"):
+    for heading in ("## People", "## Traffic", "## Crime", "## Emergency response"):
         assert f"\n{heading}\n" not in text
     assert sorted(p.stem for p in (folder / "figures").glob("*.png")) == ["lighting_policies", "lighting_power"]
 
 
 def test_no_system_sections_without_systems(tmp_path: Path) -> None:
-    model = CityModel(load("synthetic:nodes=400"), start=datetime(2026, 11, 2), seed=1, duration_s=3600)
-    model.run()
-    text = build_report(tmp_path, model, {}, model.bus.log.frame(), model.timeseries(), "empty",
-                        "city: x\n").read_text(encoding="utf-8")
+    path = tmp_path / "empty.yaml"
+    path.write_text("city: synthetic:nodes=400\nrun: {duration: 1h}\n")
+    text = (write_run(simulate(load_scenario(path)), tmp_path / "run") / "report.md").read_text(encoding="utf-8")
     assert not any(f"\n{heading}\n" in text for heading in SECTIONS)
+    assert "No system of this run has KPIs to report." in text
 
 
 @pytest.mark.parametrize("fixture", ["everything", "lighting_only"])

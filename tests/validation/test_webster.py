@@ -10,11 +10,16 @@ Road Research Technical Paper 39) fitted his delay formula
 to simulations of this kind; it is an approximation (the last term is an
 empirical correction, and the second is the M/D/1 wait, which ignores that the
 queue left at the end of a green and the red interact). Against this
-simulation it runs high by about 4–10 % for ``x`` = 0.3 … 0.9 (most at
-``x`` ≈ 0.6). The test asks for agreement within 15 % at every degree of
-saturation and for each of three signal timings; the simulation's own
-statistical error (batch means over 50 batches) is under 1 %. About half of
-the excess is the half headway per queued vehicle that the fluid queue of the
+simulation (seeds fixed below) it runs high by +3.7 … +10.4 % for ``x`` =
+0.3 … 0.9 over the three signal timings (most at ``x`` ≈ 0.6), each figure
+with a standard error (batch means over 50 batches) of 0.1–0.5 %, and 1.2 % at
+``x`` = 0.9. The test holds the formula to that measured bias, not to a band
+around zero: at every degree of saturation and timing the formula must lie
+between ``BIAS_BAND`` = +2 % and +12 % above the simulation, the measured range
+widened by about 1.5 standard errors at each end. So a formula equal to the
+simulation fails, as does one 5 % or 15 % low or 15 % high (a band of ±15 %
+around the simulation let a formula 15 % too low pass). About half of the
+excess is the half headway per queued vehicle that the fluid queue of the
 first term charges and a vehicle-by-vehicle queue does not (see the second test).
 """
 
@@ -32,7 +37,8 @@ SATURATION_VPS = 0.5
 DEGREES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: (cycle, effective green), seconds.
 TIMINGS = ((60.0, 30.0), (90.0, 36.0), (60.0, 40.0))
-TOLERANCE = 0.15
+#: Webster's formula minus the simulation, relative to the simulation: the measured bias, widened.
+BIAS_BAND = (0.02, 0.12)
 CYCLES = 60_000
 
 
@@ -58,9 +64,9 @@ def test_webster_delay_matches_simulation(cycle_s: float, green_s: float) -> Non
         errors[x] = (formula - simulated) / simulated
         # The model's delay (with its cap at x_max = 0.95) is Webster's below the cap.
         assert signal_delay(cycle_s, green_s, q, SATURATION_VPS, 0.95, 900.0) == pytest.approx(formula)
-    worst = max(errors, key=lambda x: abs(errors[x]))
     report = ", ".join(f"x={x}: {100 * e:+.1f} %" for x, e in errors.items())
-    assert abs(errors[worst]) <= TOLERANCE, f"Webster vs simulation: {report}"
+    low, high = BIAS_BAND
+    assert all(low <= e <= high for e in errors.values()), f"Webster vs simulation: {report}"
 
 
 def test_simulation_reproduces_the_deterministic_queue() -> None:

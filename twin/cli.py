@@ -147,9 +147,17 @@ def _print_system_tables(result: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from twin.experiments.replicate import rerun_replication
     from twin.report import build_report
 
-    out = build_report(Path(args.folder))
+    folder = Path(args.folder)
+    if args.replication is not None:
+        out = rerun_replication(folder, args.replication) / "report.md"
+    elif (folder / "summary.json").is_file() and not (folder / "events.parquet").is_file():
+        raise TwinError(f"{folder}: a folder of replications keeps their KPIs, not their runs; "
+                        "give --replication I to run replication I again and report it")
+    else:
+        out = build_report(folder)
     console.print(f"report: {out}")
     return 0
 
@@ -452,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="draw a run's report again from its output folder alone")
     report.add_argument("folder", metavar="RUN_DIR", help="a folder written by `run` (outputs/<scenario>/<run-id>)")
+    report.add_argument("--replication", type=_non_negative, metavar="I",
+                        help="RUN_DIR holds --reps replications: run replication I again with its seed and report "
+                             "it (written to RUN_DIR/replication-I)")
     report.set_defaults(handler=_report)
 
     regress = commands.add_parser("regress", help="run the regression scenarios and check their KPIs (CI)")

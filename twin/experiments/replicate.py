@@ -71,3 +71,51 @@ def write_replications(result: Replications, folder: Path) -> Path:
         write_table(result.summary, tmp, "summary", meta)
         write_json({**meta, "kpis": summary_json(result.summary)}, tmp / "summary.json")
     return folder
+
+
+def replication_folder(folder: Path, index: int) -> Path:
+    """Where replication ``index`` of the replications in ``folder`` is written when it is run again."""
+    return Path(folder) / f"replication-{index}"
+
+
+def rerun_replication(folder: Path, index: int) -> Path:
+    """Run replication ``index`` of a ``--reps`` folder again, in full, and write it as a run folder.
+
+    A replication is stored as one row of KPIs; its events, time series and report
+    are not kept (they would cost a run folder each). The scenario and the seed are
+    kept, and a run is a function of them, so the replication is run again with its
+    seed and written, report included, to ``folder/replication-<index>/``.
+
+    Raises
+    ------
+    TwinError
+        ``folder`` is not a folder of replications, ``index`` is not one of them, or the
+        run again gives other KPIs than the stored ones (the model code changed since).
+    """
+    from twin.errors import TwinError
+    from twin.experiments.outputs import write_run
+    from twin.experiments.run import simulate
+    from twin.experiments.tables import kpi_columns, runs_frame
+    from twin.scenario import load_scenario
+
+    folder = Path(folder)
+    runs_path, scenario_path = folder / "runs.parquet", folder / "scenario.yaml"
+    if not (runs_path.is_file() and scenario_path.is_file() and (folder / "summary.json").is_file()):
+        raise TwinError(f"{folder}: not a folder of replications (runs.parquet, summary.json, scenario.yaml)")
+    runs = pd.read_parquet(runs_path)
+    if index not in set(runs["replication"]):
+        raise TwinError(f"--replication: {folder} holds replications 0 to {len(runs) - 1}, got {index}")
+    row = runs.set_index("replication").loc[index]
+    target = replication_folder(folder, index)
+    result = simulate(load_scenario(scenario_path), int(row["seed"]))
+    record = {"seed": result.seed, "scenario_hash": row["scenario_hash"], "timings_s": {}, "kpis": result.kpis}
+    again = runs_frame([{}], [record]).iloc[0]
+    moved = [k for k in kpi_columns(runs) if k in again and not _same(row[k], again[k])]
+    if moved:
+        raise TwinError(f"{folder}: replication {index} run again gives other KPIs ({', '.join(moved[:3])}"
+                        f"{', …' if len(moved) > 3 else ''}): the model changed since it was stored")
+    return write_run(result, target)
+
+
+def _same(stored: float, again: float) -> bool:
+    return (pd.isna(stored) and pd.isna(again)) or abs(float(stored) - float(again)) <= 1e-9 * max(1.0, abs(stored))

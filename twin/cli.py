@@ -223,7 +223,8 @@ def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: 
 
 def _replications(args: argparse.Namespace, path: Path, scenario: Any, base_seed: int, reps: int) -> int:
     from twin.experiments.replicate import replication_specs, seeds_for, summarise_replications, write_replications
-    from twin.experiments.tables import print_summary, runs_frame
+    from twin.experiments.tables import runs_frame
+    from twin.report.console import print_summary
 
     folder = _output_folder(args, Path("outputs") / str(scenario.name) / f"reps{reps}-{_stamp()}-seed{base_seed}")
     seeds = seeds_for(base_seed, reps)

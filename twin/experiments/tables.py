@@ -21,13 +21,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from rich.console import Console
-from rich.table import Table
 
 import twin
 from twin.experiments.stats import CONFIDENCE, mean_ci
 from twin.present.format import flatten_kpis
-from twin.present.kpis import bounded, direction, format_value, headline_keys, label
+from twin.present.kpis import direction, label
 
 #: Columns of a runs table that are not KPIs, besides the labels.
 RUN_COLUMNS = ("seed", "scenario_hash", "run_s")
@@ -122,18 +120,3 @@ def summary_json(summary: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """``{kpi: {n, mean, sd, ci_low, ci_high}}`` of a one-group summary."""
     return {row.kpi: {"n": row.n, "mean": row.mean, "sd": row.sd, "ci_low": row.ci_low, "ci_high": row.ci_high}
             for row in summary.itertuples()}
-
-
-def print_summary(summary: pd.DataFrame, console: Console, title: str) -> None:
-    """Print the headline KPIs of a one-group summary: mean, 95 % CI and n."""
-    rows = summary.set_index("kpi")
-    table = Table(title=title, caption=f"{CONFIDENCE:.0%} confidence intervals of the mean over replications "
-                                       "(Student t, clipped at natural bounds); times in min:s.",
-                  caption_justify="left")
-    for header in ("KPI", "mean", f"{CONFIDENCE:.0%} CI", "n"):
-        table.add_column(header, justify="left" if header == "KPI" else "right")
-    for key in headline_keys(rows.index):
-        row = rows.loc[key]
-        ci = f"{format_value(key, bounded(key, row['ci_low']))} – {format_value(key, bounded(key, row['ci_high']))}"
-        table.add_row(row["label"], format_value(key, row["mean"]), ci if row["n"] > 1 else "–", str(row["n"]))
-    console.print(table)

@@ -1,6 +1,6 @@
 """Confidence intervals of replication means and of paired differences.
 
-Each replication gives one number per KPI (its mean response time, say). The
+Each replication gives one number per KPI (a mean travel time, say). The
 replication means are independent draws, so their average has a Student t
 confidence interval. Two variants run with the same seed for replication ``i``
 (common random numbers) see the same incidents, so the difference B − A of

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: in CI (``CI`` set) derandomised, so a failure there replays exactly on any
+# machine, and without the example database (nothing written into the checkout). Locally,
+# Hypothesis's default: random examples, failures remembered in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 SHARED_OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 

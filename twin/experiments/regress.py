@@ -179,6 +179,16 @@ def check(p: Plan, values: dict[str, list[float]]) -> list[Check]:
 
 def record(p: Plan, values: dict[str, list[float]]) -> Path:
     """Rewrite ``p``'s sidecar from this run, keeping its reps, seed and slack values."""
+    data = recorded(p, values)
+    path = expected_path(p.file)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def recorded(p: Plan, values: dict[str, list[float]]) -> dict[str, Any]:
+    """The sidecar :func:`record` would write for ``p`` from this run (nothing is written)."""
     from twin.present.kpis import unit
 
     old = (p.expected or {}).get("kpis", {})
@@ -198,8 +208,60 @@ def record(p: Plan, values: dict[str, list[float]]) -> Path:
             "reps": p.reps, "seed": p.seed,
             "recorded_with": f"public-safety-twin {twin.__version__}, model code {code_fingerprint()}",
             "kpis": kpis}
-    path = expected_path(p.file)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    return data
+
+
+def record_diff(old: dict[str, Any] | None, new: dict[str, Any], name: str = "") -> str:
+    """What rewriting a sidecar from ``old`` to ``new`` changes, one line per KPI, for review.
+
+    Lists KPIs added and removed, and for each kept one whose value, check or
+    slack changed: old → new and the relative change. Unchanged KPIs are
+    counted, not listed. ``old`` is ``None`` for a new sidecar.
+
+    Parameters
+    ----------
+    old, new : dict
+        Sidecar contents (as :func:`read_expected` returns and :func:`recorded` builds).
+    name : str
+        The scenario's name, for the header line.
+
+    Returns
+    -------
+    str
+        Several lines; the first says how many KPIs changed.
+    """
+    before: dict[str, Any] = (old or {}).get("kpis", {})
+    after: dict[str, Any] = new.get("kpis", {})
+    lines = [f"  ~ {key}: {old.get(key)} -> {new.get(key)}" for key in ("reps", "seed")
+             if old is not None and old.get(key) != new.get(key)]
+    unchanged = 0
+    for kpi in sorted(set(before) | set(after)):
+        if kpi not in before:
+            lines.append(f"  + {kpi}: {_entry(after[kpi])}")
+        elif kpi not in after:
+            lines.append(f"  - {kpi}: {_entry(before[kpi])}")
+        elif [before[kpi].get(k) for k in ("value", "check", "slack")] != [after[kpi].get(k) for k in
+                                                                             ("value", "check", "slack")]:
+            change = _relative(before[kpi].get("value"), after[kpi].get("value"))
+            lines.append(f"  ~ {kpi}: {_entry(before[kpi])} -> {_entry(after[kpi])}{change}")
+        else:
+            unchanged += 1
+    header = (f"{name or 'expectations'}: {'new file, ' if old is None else ''}"
+              f"{len(lines)} change(s), {unchanged} KPI(s) unchanged")
+    return "\n".join([header, *lines])
+
+
+def _entry(entry: dict[str, Any]) -> str:
+    value, check = entry.get("value"), entry.get("check")
+    text = f"{value:.6g}" if isinstance(value, int | float) else str(value)
+    if check == "ci":
+        return f"{text} (ci, slack {entry.get('slack', 0):g})"
+    return f"{text} ({check})"
+
+
+def _relative(a: Any, b: Any) -> str:
+    if not isinstance(a, int | float) or not isinstance(b, int | float) or a == b:
+        return ""
+    if a == 0:
+        return "  (was 0)"
+    return f"  ({100 * (b - a) / abs(a):+.1f} %)"

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from twin.errors import TwinError
-from twin.scenario.loader import _resolve_city_path, deep_merge, format_error
+from twin.scenario.loader import _resolve_city_path, deep_merge, validate_scenario
 from twin.scenario.schema import Scenario
 
 #: Paths an override may not touch, and what to use instead.
@@ -211,12 +211,7 @@ def variant(scenario: BaseModel, overrides: list[Override], combination: dict[st
     TwinError
         Naming the file, the overrides and the dotted path, e.g. ``scenarios/baseline.yaml
         with response.units.ambulance.count=abc: response.units.ambulance.count: Input
-        should be a valid integer ...``.
+        should be a valid integer ...``; every mistake, the whole-scenario checks' too.
     """
-    try:
-        return Scenario.model_validate(apply(scenario.model_dump(), overrides, combination))
-    except ValidationError as exc:
-        label = f"{source} with " + ", ".join(f"{p}={v}" for p, v in combination.items())
-        errors = exc.errors()
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TwinError(format_error(label, errors[0]) + more) from None
+    label = f"{source} with " + ", ".join(f"{p}={v}" for p, v in combination.items())
+    return validate_scenario(apply(scenario.model_dump(), overrides, combination), label, written=False)

@@ -3,8 +3,23 @@
 ``extends: other.yaml`` (relative to the extending file) loads the other file
 first and merges this one over it: mappings merge key by key, anything else
 (numbers, strings, lists) is replaced. A relative city path is relative to the
-file that names it. Every error names the file, the dotted path and the problem,
-e.g. ``scenarios/big.yaml: response.units.ambulance.count: must be >= 0, got -2``.
+file that names it.
+
+A section may complete what a file writes from its defaults in the same way
+(``response.incident_types`` merges by name over the default types, ``null``
+removing one): the file is validated *as written* (:data:`twin.sim.config.AS_WRITTEN`).
+
+The whole scenario is checked before anything runs: first every field of every
+section (every mistake, not only the first), then, when the sections are valid,
+the rules that span sections, which each system states in its ``check``
+(:func:`twin.scenario.systems.problems`). Every mistake is one line naming the
+file, the dotted path and the problem, e.g.
+``scenarios/big.yaml: response.units.ambulance.count: must be >= 0, got -2``;
+several come as one error whose first line counts them::
+
+    scenarios/big.yaml: 2 problems
+      scenarios/big.yaml: traffic.collisions.incident_type: the traffic system's collisions are ...
+      scenarios/big.yaml: crime.targets.source: is 'population' but the scenario has no population section ...
 """
 
 from __future__ import annotations
@@ -20,6 +35,8 @@ from pydantic import BaseModel, ValidationError
 from twin.city.sources import parse_source
 from twin.errors import TwinError
 from twin.scenario.schema import Scenario
+from twin.scenario.systems import problems
+from twin.sim.config import AS_WRITTEN
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -113,8 +130,8 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("function-after",))))
 
 
-def format_error(path: Path, error: dict[str, Any]) -> str:
-    """One line for one pydantic error: file, dotted path, problem (with did-you-mean)."""
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    """The dotted path and the problem of one pydantic error (with a did-you-mean for an unknown key)."""
     loc = _clean_loc(error["loc"])
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     if error["type"] == "extra_forbidden":
@@ -122,16 +139,92 @@ def format_error(path: Path, error: dict[str, Any]) -> str:
         known = list(parent.model_fields) if parent is not None else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else (f"; expected one of: {', '.join(known)}" if known else "")
-        return f"{path}: {dotted}: unknown key{hint}"
-    message = error["msg"].removeprefix("Value error, ")
-    if ("input" in error and error["type"] != "missing" and not isinstance(error["input"], dict)
-            and repr(error["input"]) not in message):
-        message += f", got {error['input']!r}"
-    return f"{path}: {dotted}: {message}"
+        return dotted, f"unknown key{hint}"
+    return dotted, error["msg"].removeprefix("Value error, ")
+
+
+def _got(error: dict[str, Any], message: str) -> str:
+    """``", got <input>"`` when the message does not show the offending value already."""
+    if ("input" in error and error["type"] not in ("missing", "extra_forbidden")
+            and not isinstance(error["input"], dict) and repr(error["input"]) not in message):
+        return f", got {error['input']!r}"
+    return ""
+
+
+def format_error(path: Path | str, error: dict[str, Any]) -> str:
+    """One line for one pydantic error: file, dotted path, problem (with did-you-mean)."""
+    dotted, message = _describe(error)
+    return f"{path}: {dotted}: {message}{_got(error, message)}"
+
+
+#: How pydantic begins most of its messages; the options of a union share it.
+_SHOULD = "Input should be "
+
+
+def format_errors(path: Path | str, errors: list[dict[str, Any]]) -> list[str]:
+    """One line per field in error: file, dotted path, problem.
+
+    A value that fits none of a union's options (``stations: 'auto'`` or a list)
+    gets one error per option from pydantic, all at the same path: they become
+    one line, ``Input should be 'auto' or a valid list, got 3``.
+    """
+    by_path: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for error in errors:
+        dotted, message = _describe(error)
+        by_path.setdefault(dotted, []).append((message, error))
+    lines = []
+    for dotted, found in by_path.items():
+        text = found[0][0]
+        for message, _ in found[1:]:
+            if message in text:
+                continue
+            same = text.startswith(_SHOULD) and message.startswith(_SHOULD)
+            text += f" or {message.removeprefix(_SHOULD)}" if same else f"; {message}"
+        lines.append(f"{path}: {dotted}: {text}{_got(found[0][1], text)}")
+    return lines
+
+
+def scenario_error(path: Path | str, lines: list[str]) -> TwinError:
+    """One error for every mistake found in a scenario: the line itself if one, else a count, then one a line.
+
+    ``lines`` are self-contained (``FILE: dotted.path: problem``) so that each can be read, or grepped, alone.
+    """
+    if len(lines) == 1:
+        return TwinError(lines[0])
+    return TwinError(f"{path}: {len(lines)} problems\n" + "\n".join(f"  {line}" for line in lines))
+
+
+def validate_scenario(data: dict[str, Any], path: Path | str, *, written: bool = True) -> BaseModel:
+    """Validate a scenario mapping section by section, then check it as a whole.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario, ``extends`` merged in.
+    path : Path or str
+        What to call it in messages (the file, or the file and the overrides).
+    written : bool
+        True for a scenario as a person wrote it (sections complete it from their
+        defaults, e.g. ``response.incident_types``); False for a resolved dump.
+
+    Raises
+    ------
+    TwinError
+        Listing every invalid field, or else every problem the systems' checks find.
+    """
+    try:
+        scenario = Scenario.model_validate(data, context={AS_WRITTEN: written})
+    except ValidationError as exc:
+        raise scenario_error(path, format_errors(path, exc.errors())) from None
+    found = problems(scenario)
+    if found:
+        lines = list(dict.fromkeys(f"{path}: {p.path}: {p.message}" for p in found))
+        raise scenario_error(path, lines)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> BaseModel:
-    """Load and validate a scenario file.
+    """Load, validate and check a scenario file.
 
     Returns
     -------
@@ -141,14 +234,10 @@ def load_scenario(path: str | Path) -> BaseModel:
     Raises
     ------
     TwinError
-        Naming the file, the dotted path and the problem.
+        Naming the file, and for each mistake the dotted path and the problem
+        (see :func:`validate_scenario`).
     """
     path = Path(path)
     data = read_merged(path)
     data.setdefault("name", path.stem)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TwinError(format_error(path, errors[0]) + more) from None
+    return validate_scenario(data, path)

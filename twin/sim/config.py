@@ -4,10 +4,19 @@ Every section is a :class:`StrictModel`: unknown keys are errors (the scenario
 loader adds a did-you-mean). :class:`Duration` describes a random duration by
 its distribution, mean and coefficient of variation, the way planners quote
 them ("on scene 20 minutes on average, quite variable").
+
+A scenario file is validated *as written* (context :data:`AS_WRITTEN`): a section
+may then complete what a person wrote from its defaults, the way ``extends``
+completes a file from its parent (``response.incident_types`` is merged over the
+default table with :func:`merge_over`). A resolved scenario (a ``model_dump()``
+carried by workers and stored runs) is validated without it and means exactly
+what it says.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -18,11 +27,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 
 from twin.errors import TwinError
 from twin.sim import policies
+from twin.sim.system import Problem
 
 
 def _integer_text(value: Any) -> Any:
@@ -43,6 +54,38 @@ def _multipliers(values: list[float]) -> list[float]:
 #: Relative rates by hour of the day (24, from midnight) and by day of the week (7, Monday first).
 HourProfile = Annotated[list[float], Field(min_length=24, max_length=24), AfterValidator(_multipliers)]
 WeekdayProfile = Annotated[list[float], Field(min_length=7, max_length=7), AfterValidator(_multipliers)]
+
+
+#: Key of the validation context of a scenario as a person wrote it:
+#: ``Scenario.model_validate(data, context={AS_WRITTEN: True})`` (the scenario loader does).
+AS_WRITTEN = "as_written"
+
+
+def as_written(info: ValidationInfo) -> bool:
+    """Whether a validator runs on a scenario as a person wrote it, rather than on a resolved dump."""
+    return bool(info.context and info.context.get(AS_WRITTEN))
+
+
+def merge_over(base: Mapping[str, Any], written: Mapping[str, Any]) -> dict[str, Any]:
+    """``written`` merged over ``base`` as ``extends`` merges files, where ``None`` (YAML ``null``) removes.
+
+    Mappings merge key by key at every depth; any other value replaces; a key
+    written as ``None`` is removed. Keys keep ``base``'s order, new keys follow
+    in the order written.
+
+    >>> merge_over({"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": None, "z": 3}, "b": None, "c": 4})
+    {'a': {'x': 1, 'z': 3}, 'c': 4}
+    """
+    merged = dict(base)
+    for key, value in written.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping):
+            below = merged.get(key)
+            merged[key] = merge_over(below if isinstance(below, Mapping) else {}, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class StrictModel(BaseModel):
@@ -117,3 +160,39 @@ class PolicyChoice(StrictModel):
             got = f", got {first['input']!r}" if first["type"] != "missing" and "input" in first else ""
             raise ValueError(f"{where}: {first['msg'].removeprefix('Value error, ')}{got}") from None
         return self
+
+
+def reported_type_problems(scenario: Any, path: str, incident_type: str, what: str) -> list[Problem]:
+    """Mistakes in an incident type that a system reports to emergency response (``IncidentReported``).
+
+    For a system's whole-scenario check. Without a ``response`` section there are
+    none (nobody serves the reports). Otherwise the type must be one of
+    ``response.incident_types``, with ``arrivals: external``: a ``poisson`` type is
+    drawn by the response system as well, so its incidents would count twice.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    path : str
+        Dotted path of the field naming the type (``"traffic.collisions.incident_type"``).
+    incident_type : str
+        The type the system reports.
+    what : str
+        What the system reports, for messages (``"the traffic system's collisions"``).
+    """
+    response = getattr(scenario, "response", None)
+    if response is None:
+        return []
+    types = response.incident_types
+    kind = types.get(incident_type)
+    if kind is None:
+        close = difflib.get_close_matches(incident_type, list(types), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(types)})"
+        return [Problem(path, f"{what} are reported to emergency response as {incident_type!r}, which is not a "
+                              f"type of response.incident_types{hint}")]
+    if kind.arrivals != "external":
+        return [Problem(f"response.incident_types.{incident_type}.arrivals",
+                        f"is {kind.arrivals!r}, so emergency response draws {incident_type!r} incidents of its own "
+                        f"as well as receiving {what} ({path}): set it to 'external'")]
+    return []

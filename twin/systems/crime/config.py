@@ -44,11 +44,12 @@ Times are seconds, distances metres, rates per day unless the name says otherwis
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.sim.config import StrictModel
+from twin.sim.config import StrictModel, reported_type_problems
+from twin.sim.system import Problem
 
 #: Crime multipliers by hour of day (00:00 first): the response system's default
 #: hour profile, under which the baseline scenario drew its crimes.
@@ -159,3 +160,22 @@ class CrimeConfig(StrictModel):
         """Whether a clock hour (0–23) counts as night for the KPIs."""
         start, end = self.night_from_h, self.night_until_h
         return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def check_scenario(scenario: Any) -> list[Problem]:
+    """Mistakes between the ``crime`` section and the rest of a validated scenario.
+
+    * ``targets.source: population`` needs a ``population`` section, the system
+      that provides ``people_per_node`` (otherwise found at the first tick);
+    * every crime type is reported to emergency response: with a ``response``
+      section it must be one of its incident types, with ``arrivals: external``.
+    """
+    config: CrimeConfig = scenario.crime
+    problems = []
+    if config.targets.source == "population" and getattr(scenario, "population", None) is None:
+        problems.append(Problem("crime.targets.source",
+                                "is 'population' but the scenario has no population section to count the people "
+                                "(add one, or use 'auto' or 'weights')"))
+    for name in config.types:
+        problems += reported_type_problems(scenario, f"crime.types.{name}", name, "the crime system's crimes")
+    return problems

@@ -36,8 +36,8 @@ from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, t
 from twin.kernels.workspace import make_workspace
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
-from twin.sim.system import System
-from twin.systems.crime.config import CrimeConfig
+from twin.sim.system import Problem, System
+from twin.systems.crime.config import CrimeConfig, check_scenario
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
 
@@ -52,6 +52,11 @@ class CrimeSystem(System):
     title: ClassVar[str] = "Crime"
     order: ClassVar[int] = 30
     Config: ClassVar[type[CrimeConfig]] = CrimeConfig
+
+    @classmethod
+    def check(cls, scenario: Any) -> list[Problem]:
+        """Mistakes between the ``crime`` section and the others (:func:`.config.check_scenario`)."""
+        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: CrimeConfig) -> None:
         """Prepare the arrays and the road graph of guardians' reach; start the tick process.
@@ -120,9 +125,9 @@ class CrimeSystem(System):
         if source != "weights" and self.model.has_query("people_per_node"):
             targets = self.model.query("people_per_node")
             self.targets_source = "population"
-        elif source == "population":
-            raise TwinError("crime.targets.source is 'population' but no installed system provides "
-                            "people_per_node (add a population section)")
+        elif source == "population":  # refused when the scenario loads (config.check_scenario): a bug here
+            raise RuntimeError("crime.targets.source is 'population' but no installed system provides "
+                               "people_per_node")
         else:
             targets = self._population * self._presence[hour]
             self.targets_source = "weights"

@@ -21,11 +21,23 @@ All times are seconds.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from twin.sim.config import Duration, HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile
+from twin.sim import policies
+from twin.sim.config import (
+    Duration,
+    HourProfile,
+    PolicyChoice,
+    Priority,
+    StrictModel,
+    WeekdayProfile,
+    as_written,
+    merge_over,
+)
+from twin.sim.system import Problem
 from twin.systems.response import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 UNIT_TYPES = ("police", "ambulance", "fire")
@@ -156,10 +168,30 @@ class RelocationChoice(PolicyChoice):
 
 
 class ResponseConfig(StrictModel):
-    """Scenario section ``response``."""
+    """Scenario section ``response``.
+
+    ``incident_types`` in a scenario file completes the default table
+    (:data:`DEFAULT_TYPES`) the way ``extends`` completes a file from its parent:
+    a type named there is merged field by field over the default of that name
+    (mappings such as ``units`` key by key), or is new and then gives every
+    required field; ``null`` removes a type, or a key inside one. The table keeps
+    the defaults' order, new types follow in the order written. For example::
+
+        incident_types:
+          traffic_collision: {arrivals: external}     # the traffic system reports them
+          fire: null                                  # no fires in this study
+          medical_p1: {units: {ambulance: 2}}         # two ambulances to every priority-1 call
+          gas_leak: {share: 0.02, priority: 1, units: {fire: 1}, on_scene: {mean_s: 1800}}
+
+    A resolved scenario (``model_dump()``, validated without the
+    :data:`~twin.sim.config.AS_WRITTEN` context) holds the whole table and is
+    taken as it is; ``null`` still removes a type there.
+    """
 
     arrivals: Arrivals = Field(default_factory=Arrivals)
-    incident_types: dict[str, IncidentType] = Field(default_factory=lambda: dict(DEFAULT_TYPES), min_length=1)
+    incident_types: dict[str, IncidentType] = Field(
+        default_factory=lambda: dict(DEFAULT_TYPES), min_length=1,
+        description="merged by name over the default types in a scenario file; null removes a type")
     call_handling: CallHandling = Field(default_factory=CallHandling)
     units: dict[Literal["police", "ambulance", "fire"], UnitFleet] = Field(default_factory=_default_fleets)
     hospitals: Literal["auto"] | list[Station] = "auto"
@@ -175,6 +207,15 @@ class ResponseConfig(StrictModel):
     dispatch: DispatchChoice = Field(default_factory=DispatchChoice)
     relocation: RelocationChoice = Field(default_factory=RelocationChoice)
 
+    @field_validator("incident_types", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, table: Any, info: ValidationInfo) -> Any:
+        # See the class docstring: a file's table completes the defaults, a resolved one replaces them.
+        if not isinstance(table, Mapping):
+            return table
+        defaults = {name: kind.model_dump() for name, kind in DEFAULT_TYPES.items()} if as_written(info) else {}
+        return merge_over(defaults, table)
+
     @field_validator("lights_and_sirens")
     @classmethod
     def _speed_factors(cls, factors: dict[int, float]) -> dict[int, float]:
@@ -185,18 +226,38 @@ class ResponseConfig(StrictModel):
 
     @model_validator(mode="after")
     def _every_needed_unit_exists(self) -> ResponseConfig:
+        missing = []
         for name, kind in self.incident_types.items():
             for unit_type, count in kind.units.items():
                 have = self.units[unit_type].count if unit_type in self.units else 0
                 if have == 0:
-                    raise ValueError(f"incident type {name!r} needs {unit_type} units but the scenario has none "
-                                     f"(set response.units.{unit_type}.count)")
-                if have < count:
-                    raise ValueError(f"incident type {name!r} needs {count} {unit_type} units but the scenario "
-                                     f"has only {have}")
+                    missing.append(f"incident type {name!r} needs {unit_type} units but the scenario has none "
+                                   f"(set response.units.{unit_type}.count)")
+                elif have < count:
+                    missing.append(f"incident type {name!r} needs {count} {unit_type} units but the scenario "
+                                   f"has only {have}")
+        if missing:
+            raise ValueError("; ".join(missing))
         return self
 
     def target_of(self, incident_type: str) -> float:
         """Response-time target of an incident type, seconds."""
         kind = self.incident_types[incident_type]
         return kind.target_s if kind.target_s is not None else self.targets_s.get(kind.priority, 1800.0)
+
+
+def check_scenario(scenario: Any) -> list[Problem]:
+    """Mistakes in a validated scenario's ``response`` section that its fields alone do not show.
+
+    A dispatch or relocation policy may define ``check(config) -> list[Problem]``,
+    paths relative to its ``params``: the priority reserve refuses to hold back a
+    whole fleet, which would otherwise be found only when the units are placed.
+    """
+    config: ResponseConfig = scenario.response
+    problems = []
+    for where, choice in (("dispatch", config.dispatch), ("relocation", config.relocation)):
+        policy = policies.create(choice.concern, choice.name, choice.params)
+        check = getattr(policy, "check", None)
+        if callable(check):
+            problems += [Problem(f"response.{where}.params.{p.path}", p.message) for p in check(config)]
+    return problems

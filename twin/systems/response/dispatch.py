@@ -25,10 +25,12 @@ import numpy as np
 
 from twin.errors import TwinError
 from twin.sim.policies import register
+from twin.sim.system import Problem
 
 if TYPE_CHECKING:
     from twin.city.routing import Router
     from twin.systems.response.agents import Unit
+    from twin.systems.response.config import ResponseConfig
     from twin.systems.response.policies import ResponseContext
 
 
@@ -159,6 +161,16 @@ class PriorityReserve:
                 raise ValueError(f"reserve.{unit_type} must be a whole number >= 0, got {count!r}")
         self.reserve: dict[str, int] = dict(reserve)
         self._closest = ClosestAvailable(max_travel_s)
+
+    def check(self, config: ResponseConfig) -> list[Problem]:
+        """Refuse, when the scenario loads, a reserve that would hold back a whole fleet."""
+        problems = []
+        for unit_type, count in self.reserve.items():
+            fleet = config.units[unit_type].count if unit_type in config.units else 0
+            if count and count >= fleet:
+                problems.append(Problem(f"reserve.{unit_type}", f"a reserve of {count} leaves none of the {fleet} "
+                                                                 f"{unit_type} units for priority 2 and 3 calls"))
+        return problems
 
     def install(self, ctx: ResponseContext) -> None:
         """Refuse a reserve that would hold back a whole fleet (low priority would starve)."""

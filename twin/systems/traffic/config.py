@@ -35,11 +35,12 @@ Volumes are vehicles; times seconds; lengths metres.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from twin.sim.config import HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile
+from twin.sim.config import HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile, reported_type_problems
+from twin.sim.system import Problem
 from twin.systems.traffic import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 RoadClass = Literal["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
@@ -198,3 +199,18 @@ class TrafficConfig(StrictModel):
     preemption: PreemptionSettings = Field(default_factory=PreemptionSettings)
     collisions: CollisionSettings = Field(default_factory=CollisionSettings)
     smart_crosswalks: SmartCrosswalks = Field(default_factory=SmartCrosswalks)
+
+
+def check_scenario(scenario: Any) -> list[Problem]:
+    """Mistakes between the ``traffic`` section and the rest of a validated scenario.
+
+    Collisions are reported to emergency response as ``collisions.incident_type``:
+    with a ``response`` section that must be one of its incident types, with
+    ``arrivals: external`` (otherwise the response system draws collisions of its
+    own as well). Found here rather than at the first collision, hours into a run.
+    """
+    collisions = scenario.traffic.collisions
+    if not collisions.enabled:
+        return []
+    return reported_type_problems(scenario, "traffic.collisions.incident_type", collisions.incident_type,
+                                  "the traffic system's collisions")

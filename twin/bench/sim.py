@@ -22,6 +22,7 @@ from rich.table import Table
 from twin.city import load
 from twin.experiments import simulate
 from twin.scenario.schema import Scenario
+from twin.sim.events import IncidentOccurred
 
 FLEET = {"police": 45, "ambulance": 90, "fire": 15}
 _ON_SCENE = {"distribution": "lognormal", "mean_s": 480, "cv": 0.5}
@@ -65,7 +66,7 @@ def run(*, quick: bool = False, console: Console | None = None) -> int:
     for factor in (1, 2):
         with console.status(f"simulating one day with {per_day * factor:,} incidents a day"):
             result = simulate(bench_scenario(nodes, per_day * factor, fleet_factor=factor), city=city)
-        incidents = int((result.events["kind"] == "IncidentOccurred").sum())
+        incidents = int((result.events["kind"] == IncidentOccurred.kind).sum())
         kpis = result.kpis["response"]
         rows.append((factor, incidents, len(result.events), result.timings_s["install"],
                      result.timings_s["simulate"], kpis["queue"]["max"], kpis["utilisation"]["ambulance"]))

@@ -7,7 +7,19 @@ they care about; every event also lands in the event log, one row each.
 
 Every event has the same few columns in the log (``time``, ``incident``,
 ``unit``, ``node``, ``x``, ``y``); fields particular to one kind go to a JSON
-``data`` column. Systems define their own event classes next to their code.
+``data`` column, and the ``kind`` column is the class name.
+
+This module holds the shared vocabulary: the events that more than one system
+speaks (one publishes, others react), so that a system can subscribe to
+:class:`UnitDispatched` without importing the system that publishes it. An
+event only one system speaks (``CallAnswered``, ``TrafficState``) stays in that
+system's ``events.py``. Subscribe to the class, never match ``event.kind``
+strings: ``model.bus.subscribe(UnitDispatched, handler)``.
+
+Some events here have no publisher yet (:class:`IncidentDetected`,
+:class:`HazardReleased`, :class:`AlertIssued`, :class:`PowerLost`): they fix the
+words the systems to come (surveillance, community, environment, alerts,
+resilience) will speak, so that those systems and their listeners agree.
 """
 
 from __future__ import annotations
@@ -82,3 +94,161 @@ class IncidentReported(Event):
 
     incident_type: str
     source: str = ""
+
+
+# --- incidents and emergency response --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOccurred(Event):
+    """Something happened that needs a response; published by the response system
+    when it opens incident ``incident`` at ``node``.
+
+    Attributes
+    ----------
+    incident_type : str
+        A type of the scenario's ``response.incident_types`` (e.g. ``"medical_p1"``).
+    priority : int
+        1 (most urgent) … 3, from the incident type.
+    """
+
+    incident_type: str
+    priority: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentDetected(Event):
+    """An incident was found by some channel: a phone call, a camera's video
+    analytics, a residents' app, a sensor.
+
+    Published by the systems that detect (surveillance, community, environment);
+    it says *how* and *when* an incident became known, which is what detection
+    KPIs measure. To ask emergency response to serve it, publish
+    :class:`IncidentReported` as well. ``incident`` is the id of the incident
+    found when the detector knows it (e.g. it saw an :class:`IncidentOccurred`),
+    else -1.
+
+    Attributes
+    ----------
+    incident_type : str
+        What was found, ideally a type of ``response.incident_types``.
+    channel : str
+        What detected it: ``"phone"``, ``"camera"``, ``"app"``, ``"sensor"``, …
+    """
+
+    incident_type: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallReceived(Event):
+    """The call about incident ``incident`` reached the emergency centre and waits for a call-taker.
+
+    Attributes
+    ----------
+    priority : int
+        1 (most urgent) … 3, the incident's priority.
+    """
+
+    priority: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitDispatched(Event):
+    """Unit ``unit`` was assigned to incident ``incident``; ``node`` is where the unit was.
+
+    Attributes
+    ----------
+    unit_type : str
+        A type of the scenario's ``response.units`` (e.g. ``"ambulance"``).
+    travel_s : float
+        The unit's expected drive to the scene, seconds.
+    """
+
+    unit_type: str
+    travel_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitOnScene(Event):
+    """Unit ``unit`` arrived at incident ``incident`` (``node`` is the scene)."""
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvacuationOrdered(Event):
+    """Everyone inside an area must go to a shelter and stay there.
+
+    Anyone may publish it (an evacuation system, a tabletop facilitator); the
+    population system sends everyone inside the area to the shelter. The
+    shelter is the drivable-network ``node`` (or, if ``node`` is -1, the node
+    nearest to ``x``/``y``, metres).
+
+    Attributes
+    ----------
+    polygon : tuple of (x, y)
+        The area's vertices, metres; empty to use the disc below.
+    center_x, center_y : float, optional
+        Centre of the disc, metres (default: the shelter).
+    radius_m : float, optional
+        Radius of the disc, metres.
+    """
+
+    polygon: tuple[tuple[float, float], ...] = ()
+    center_x: float | None = None
+    center_y: float | None = None
+    radius_m: float | None = None
+
+
+# --- hazards, alerts, infrastructure (published by the systems to come) ----------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class HazardReleased(Event):
+    """A hazard started at ``node`` / ``x``, ``y``: a toxic gas leak, smoke, a flood.
+
+    Attributes
+    ----------
+    hazard : str
+        What is released, e.g. ``"chlorine"``, ``"smoke"``, ``"water"``.
+    rate : float
+        Source strength: kg/s for a release into the air (gas, smoke, particles),
+        m³/s for water.
+    """
+
+    hazard: str
+    rate: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertIssued(Event):
+    """A public alert went out on one channel (a CAP message, a cell broadcast, a siren).
+
+    Attributes
+    ----------
+    channel : str
+        How it went out: ``"cell_broadcast"``, ``"sms"``, ``"siren"``, ``"app"``, …
+    polygon : tuple of (x, y)
+        The area alerted, vertices in metres; empty for the whole city.
+    recipients : int
+        People (or devices) it was sent to, or -1 when not counted.
+    """
+
+    channel: str
+    polygon: tuple[tuple[float, float], ...] = ()
+    recipients: int = -1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PowerLost(Event):
+    """A power zone (a substation's or a feeder's area) lost its supply.
+
+    Attributes
+    ----------
+    zone : str
+        Name of the power zone, as the scenario names it.
+    """
+
+    zone: str

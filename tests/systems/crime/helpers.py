@@ -10,6 +10,7 @@ import pandas as pd
 
 from twin.city import City
 from twin.sim.model import CityModel
+from twin.sim.queries import Query
 from twin.systems.crime import CrimeSystem
 from twin.systems.crime.config import CrimeConfig
 from twin.systems.crime.kpis import crime_table
@@ -18,17 +19,17 @@ MONDAY = datetime(2026, 11, 2)
 
 
 def crime_model(city: City, days: float, *, seed: int = 1, start: datetime = MONDAY,
-                queries: dict[str, Callable[[CityModel], Callable[..., Any]]] | None = None,
+                queries: dict[Query, Callable[[CityModel], Callable[..., Any]]] | None = None,
                 **section: Any) -> tuple[CityModel, CrimeSystem]:
     """Install crime with the scenario section ``section`` and run it for ``days``.
 
-    ``queries`` stand in for other systems: name → a factory that gets the model
-    and returns the query function.
+    ``queries`` stand in for other systems: a declared query → a factory that
+    gets the model and returns the query's provider.
     """
     config = CrimeConfig.model_validate(section)
     model = CityModel(city, start=start, seed=seed, duration_s=days * 86400.0)
-    for name, factory in (queries or {}).items():
-        model.provide(name, factory(model))
+    for query, factory in (queries or {}).items():
+        model.provide(query, factory(model))
     system = CrimeSystem()
     model.install(system, config)
     model.run(sample_every=3600.0)

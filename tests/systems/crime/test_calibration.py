@@ -14,6 +14,7 @@ from twin.city import City
 from twin.experiments import simulate
 from twin.scenario import load_scenario
 from twin.sim.model import CityModel
+from twin.sim.queries import PEOPLE_PER_NODE
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 
@@ -51,10 +52,10 @@ def test_people_per_node_targets_keep_the_target_when_people_move(helsinki: City
     centre[np.argsort(helsinki.population_weight)[-20:]] = 500
 
     def people(model: CityModel) -> Callable[[], np.ndarray]:
-        return lambda: centre if 9 <= model.clock().hour < 17 else home
+        return lambda mode=None, travelling=False: centre if 9 <= model.clock().hour < 17 else home
 
     def run(seed: int) -> int:
-        model, system = crime_model(helsinki, 7, seed=seed, queries={"people_per_node": people})
+        model, system = crime_model(helsinki, 7, seed=seed, queries={PEOPLE_PER_NODE: people})
         table = crimes(model)
         assert system.targets_source == "population"
         day = (table["hour"] >= 9) & (table["hour"] < 17)

@@ -11,6 +11,7 @@ import pytest
 from tests.systems.crime.helpers import crime_model, crimes
 from twin.city import City
 from twin.sim.model import CityModel
+from twin.sim.queries import CRIME_LIGHT_MULTIPLIER_PER_NODE, UNITS_PER_NODE
 
 DAYS = 28
 BASE = 0.0035  # crimes per second per unit target weight (about 300 a day), pinned so variants share it
@@ -26,7 +27,7 @@ def test_police_nearby_deter_crime_there(helsinki: City) -> None:
 
     common = {"calibration": {"base": BASE}, "hour_profile": [1.0] * 24, "weekday_profile": [1.0] * 7}
     without, _ = crime_model(helsinki, DAYS, **common)
-    with_police, system = crime_model(helsinki, DAYS, queries={"units_per_node": units}, **common)
+    with_police, system = crime_model(helsinki, DAYS, queries={UNITS_PER_NODE: units}, **common)
     a, b = crimes(without), crimes(with_police)
     near = np.flatnonzero(system.guardians)
     assert hot in near and (system.guardians[near] == 2).all()
@@ -48,7 +49,7 @@ def test_more_police_fewer_crimes_when_the_scale_is_calibrated_without_them(hels
     for n_units in (0, 4, 12):
         police = np.zeros(helsinki.drive.n_nodes, dtype=np.int32)
         police[np.argsort(helsinki.population_weight)[::-1][:n_units]] = 1
-        stand_in = {"units_per_node": lambda m, p=police: lambda unit_type="police": p}
+        stand_in = {UNITS_PER_NODE: lambda m, p=police: lambda unit_type="police": p}
         model, _ = crime_model(helsinki, 7, queries=stand_in, calibration={"guardians": "none"})
         counts.append(len(crimes(model)))
     assert counts[0] > counts[1] > counts[2]
@@ -65,7 +66,7 @@ def night_light(model: CityModel) -> Callable[[], np.ndarray]:
 def test_street_light_lowers_night_time_outdoor_crime_only(helsinki: City) -> None:
     common = {"calibration": {"base": BASE}, "hour_profile": [1.0] * 24, "weekday_profile": [1.0] * 7}
     dark, _ = crime_model(helsinki, DAYS, **common)
-    lit, _ = crime_model(helsinki, DAYS, queries={"crime_light_multiplier_per_node": night_light}, **common)
+    lit, _ = crime_model(helsinki, DAYS, queries={CRIME_LIGHT_MULTIPLIER_PER_NODE: night_light}, **common)
     a, b = crimes(dark), crimes(lit)
     night_a, night_b = a[(a["hour"] >= 18) | (a["hour"] < 6)], b[(b["hour"] >= 18) | (b["hour"] < 6)]
     day_a, day_b = a[(a["hour"] >= 6) & (a["hour"] < 18)], b[(b["hour"] >= 6) & (b["hour"] < 18)]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.systems.lighting.helpers import lighting_model
+from twin.sim.queries import CRIME_LIGHT_MULTIPLIER_PER_NODE, LIGHT_LEVEL_PER_NODE
 from twin.systems.lighting import crime_multiplier
 
 
@@ -31,8 +32,8 @@ def test_node_queries_by_night_and_by_day(helsinki) -> None:
         def probe():
             for label, at in (("day", 3600.0), ("night", 10 * 3600.0)):
                 yield model.env.timeout(at - model.now + 1.0)
-                seen[label] = (model.query("light_level_per_node").copy(),
-                               model.query("crime_light_multiplier_per_node").copy())
+                seen[label] = (model.query(LIGHT_LEVEL_PER_NODE).copy(),
+                               model.query(CRIME_LIGHT_MULTIPLIER_PER_NODE).copy())
         model.env.process(probe())
 
     model, system = lighting_model(helsinki, datetime(2026, 11, 15, 12, 0), 12, before_run=look,
@@ -47,4 +48,4 @@ def test_node_queries_by_night_and_by_day(helsinki) -> None:
     assert (lit_share < 1).any() and (lit_share > 0).any()  # roads of unknown lighting are dark here
     np.testing.assert_allclose(night_level, lit_share)
     np.testing.assert_allclose(night_mult, 1 - 0.36 * lit_share)
-    assert not model.query("light_level_per_node").flags.writeable
+    assert not model.query(LIGHT_LEVEL_PER_NODE).flags.writeable

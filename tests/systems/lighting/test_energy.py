@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.systems.lighting.helpers import kpis, lighting_model
+from twin.sim.queries import PEOPLE_PER_NODE
 
 NIGHT = datetime(2026, 11, 15, 16, 0)  # 16:00 to 08:00, a November night in Helsinki
 
@@ -75,10 +76,10 @@ def test_adaptive_brightens_where_the_population_says_people_are(helsinki) -> No
     n = helsinki.drive.n_nodes
 
     def everyone_everywhere(model):
-        model.provide("people_per_node", lambda travelling=False: np.ones(n, dtype=np.int64))
+        model.provide(PEOPLE_PER_NODE, lambda mode=None, travelling=False: np.ones(n, dtype=np.int32))
 
     def nobody(model):
-        model.provide("people_per_node", lambda travelling=False: np.zeros(n, dtype=np.int64))
+        model.provide(PEOPLE_PER_NODE, lambda mode=None, travelling=False: np.zeros(n, dtype=np.int32))
 
     d2d, _ = lighting_model(helsinki, start, 24, policy={"name": "dusk_to_dawn"})
     busy, system = lighting_model(helsinki, start, 24, policy=_adaptive(), before_run=everyone_everywhere)

@@ -11,8 +11,9 @@ from twin.experiments import simulate
 from twin.experiments.run import build_model
 from twin.scenario.schema import Scenario
 from twin.scenario.systems import SYSTEMS
+from twin.sim.events import EvacuationOrdered
+from twin.sim.queries import PEOPLE_PER_NODE
 from twin.systems.population import PopulationSystem
-from twin.systems.population.events import EvacuationOrdered
 
 
 def scenario(**population: Any) -> Scenario:
@@ -28,7 +29,7 @@ def test_registered_and_absent_when_not_configured() -> None:
     assert SYSTEMS["population"] is PopulationSystem
     model = build_model(Scenario.model_validate({"city": "synthetic:nodes=400,seed=1",
                                                  "run": {"duration": "1h"}}), 1)
-    assert not model.systems and not model.has_query("people_per_node")
+    assert not model.systems and not model.has_query(PEOPLE_PER_NODE)
 
 
 def test_a_day_with_an_evacuation_order() -> None:
@@ -63,12 +64,12 @@ def test_a_day_with_an_evacuation_order() -> None:
     assert evacuation["clearance_s"] <= evacuation["bound_s"] + plan.population.tick_s
     assert kpis["stuck"] == 0 and kpis["trips"]["drive"] > 0 and kpis["person_km"]["walk"] > 0
 
-    per_node = model.query("people_per_node")
+    per_node = model.query(PEOPLE_PER_NODE)
     assert per_node.sum() == 2000 and not per_node.flags.writeable
-    assert (model.query("people_per_node", "drive") + model.query("people_per_node", "walk") == per_node).all()
+    assert (model.query(PEOPLE_PER_NODE, mode="drive") + model.query(PEOPLE_PER_NODE, mode="walk") == per_node).all()
     assert per_node[shelter] >= evacuation["people"] - kpis["people"]["walk"]
     with pytest.raises(ValueError, match="unknown mode"):
-        model.query("people_per_node", "cycle")
+        model.query(PEOPLE_PER_NODE, mode="cycle")
 
 
 def test_same_seed_same_run_and_kpis_through_simulate() -> None:

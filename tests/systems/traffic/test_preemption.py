@@ -13,6 +13,7 @@ from twin.city.routing import Router
 from twin.experiments import simulate
 from twin.kernels.traffic import path_edges
 from twin.scenario import load_scenario
+from twin.sim.queries import EDGE_TRAVEL_TIME_S
 from twin.systems.traffic.preemption import cross_delays, trip_preemption
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
@@ -21,7 +22,7 @@ SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 def test_a_trip_preempts_the_equipped_signals_on_its_route(grid: City) -> None:
     model, system = traffic_model(grid, preemption={"enabled": True, "equipped_share": 0.5})
     layout, net = system.layout, grid.drive
-    router = Router(net, model.query("edge_travel_time_s", emergency=True))
+    router = Router(net, model.query(EDGE_TRAVEL_TIME_S, emergency=True))
     # Between the two signals farthest apart, the route passes several signals.
     sites = layout.site_node
     far = np.argmax(np.hypot(net.x[sites] - net.x[sites[0]], net.y[sites] - net.y[sites[0]]))

@@ -36,8 +36,14 @@ from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, t
 from twin.kernels.workspace import make_workspace
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
-from twin.sim.system import Problem, System
-from twin.systems.crime.config import CrimeConfig, check_scenario
+from twin.sim.queries import (
+    CRIME_INTENSITY_PER_NODE,
+    CRIME_LIGHT_MULTIPLIER_PER_NODE,
+    PEOPLE_PER_NODE,
+    UNITS_PER_NODE,
+)
+from twin.sim.system import System
+from twin.systems.crime.config import CrimeConfig
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
 
@@ -52,11 +58,6 @@ class CrimeSystem(System):
     title: ClassVar[str] = "Crime"
     order: ClassVar[int] = 30
     Config: ClassVar[type[CrimeConfig]] = CrimeConfig
-
-    @classmethod
-    def check(cls, scenario: Any) -> list[Problem]:
-        """Mistakes between the ``crime`` section and the others (:func:`.config.check_scenario`)."""
-        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: CrimeConfig) -> None:
         """Prepare the arrays and the road graph of guardians' reach; start the tick process.
@@ -101,7 +102,7 @@ class CrimeSystem(System):
         self.crimes = 0
         self.rate_per_h = 0.0
         self.targets_source = ""
-        model.provide("crime_intensity_per_node", self.intensity_per_node)
+        model.provide(CRIME_INTENSITY_PER_NODE, self.intensity_per_node)
         model.env.process(self._run())
 
     # --- the tick process ------------------------------------------------------------------
@@ -122,28 +123,28 @@ class CrimeSystem(System):
     def _covariates(self, hour: int) -> None:
         """Targets, guardians and light of the coming tick into the work arrays."""
         source = self.config.targets.source
-        if source != "weights" and self.model.has_query("people_per_node"):
-            targets = self.model.query("people_per_node")
+        if source != "weights" and self.model.has_query(PEOPLE_PER_NODE):
+            targets = self.model.query(PEOPLE_PER_NODE)
             self.targets_source = "population"
-        elif source == "population":  # refused when the scenario loads (config.check_scenario): a bug here
-            raise RuntimeError("crime.targets.source is 'population' but no installed system provides "
-                               "people_per_node")
+        elif source == "population":
+            raise TwinError("crime.targets.source is 'population' but no installed system provides "
+                            "people_per_node (add a population section)")
         else:
             targets = self._population * self._presence[hour]
             self.targets_source = "weights"
         self._targets = targets
         target_weights(targets, self.config.targets.exponent, self._weights)
-        self._light = (np.asarray(self.model.query("crime_light_multiplier_per_node"), dtype=np.float64)
-                       if self.model.has_query("crime_light_multiplier_per_node") else self._ones)
+        self._light = (np.asarray(self.model.query(CRIME_LIGHT_MULTIPLIER_PER_NODE), dtype=np.float64)
+                       if self.model.has_query(CRIME_LIGHT_MULTIPLIER_PER_NODE) else self._ones)
         self.guardian_nodes = self._update_guardians()
 
     def _update_guardians(self) -> int:
         """Guardian units within reach of every node now; returns the nodes covered."""
         rule = self.config.guardianship
-        if rule.coefficient == 0 or not self.model.has_query("units_per_node"):
+        if rule.coefficient == 0 or not self.model.has_query(UNITS_PER_NODE):
             self.guardians[:] = 0
             return 0
-        units = np.asarray(self.model.query("units_per_node", unit_type=rule.unit_type))
+        units = np.asarray(self.model.query(UNITS_PER_NODE, unit_type=rule.unit_type))
         g = self._graph
         return int(guardians_within(g.indptr, g.indices, g.lengths, units, rule.radius_m, self._everyone,
                                     self._workspace, self.guardians))

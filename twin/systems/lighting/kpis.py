@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twin.systems.lighting.events import LightFailed, LightingEnergy, LightingInstalled, LightRepaired
+
 
 def _data(events: pd.DataFrame, kind: str) -> pd.DataFrame:
     rows = events[events["kind"] == kind]
@@ -56,9 +58,9 @@ def lighting_kpis(events: pd.DataFrame, *, start: datetime, warmup_s: float, end
         ``energy_by_policy_kwh`` (policy → kWh per night) and ``energy_by_policy_run``
         (the run's own entry there).
     """
-    installed = _data(events, "LightingInstalled")
+    installed = _data(events, LightingInstalled.kind)
     info = installed.iloc[0].to_dict() if len(installed) else {}
-    energy = _data(events, "LightingEnergy")
+    energy = _data(events, LightingEnergy.kind)
     window = max(end_s - warmup_s, 0.0)
     per_night = 86400.0 / window if window > 0 else float("nan")
     by_policy: dict[str, float] = {}
@@ -89,7 +91,7 @@ def lighting_kpis(events: pd.DataFrame, *, start: datetime, warmup_s: float, end
         rows = _data(events, kind)
         return rows[(rows["time"] >= warmup_s) & (rows["time"] <= end_s)] if len(rows) else rows
 
-    failed, repaired = in_window("LightFailed"), in_window("LightRepaired")
+    failed, repaired = in_window(LightFailed.kind), in_window(LightRepaired.kind)
     n_repaired = int(repaired["lights"].sum()) if len(repaired) else 0
     road_km = float(info.get("road_km", 0.0))
     return {

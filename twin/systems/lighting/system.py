@@ -6,16 +6,16 @@ the power drawn until the next tick (levels are constant within a tick, so the
 energy of a tick is exactly ``Σ luminaires × watts × level × dt``). Everything
 is whole-array numpy work over the segments; there is no per-light Python object.
 
-Other systems ask, never import:
+Other systems ask, never import (the queries are declared in :mod:`twin.sim.queries`):
 
-* ``model.query("light_level_per_node")`` — float64 per drive node, the mean
+* ``model.query(LIGHT_LEVEL_PER_NODE)`` — float64 per drive node, the mean
   level of the segments meeting there (failed lights count 0), and 0 whenever the
   sun is above civil twilight (street lights do not matter by day);
-* ``model.query("crime_light_multiplier_per_node")`` — the night-time outdoor
+* ``model.query(CRIME_LIGHT_MULTIPLIER_PER_NODE)`` — the night-time outdoor
   crime multiplier of :func:`twin.systems.lighting.crime.crime_multiplier` at
   those levels (1 by day).
 
-Adaptive lights read ``model.query("people_per_node", travelling=True)`` (people
+Adaptive lights read ``model.query(PEOPLE_PER_NODE, travelling=True)`` (people
 out on the street) when a population system provides it (see :mod:`twin.systems.lighting.presence`).
 
 Each tick also evaluates the built-in policies on the same inputs, so that the
@@ -38,6 +38,7 @@ from twin.kernels.lighting import apply_levels
 from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
+from twin.sim.queries import CRIME_LIGHT_MULTIPLIER_PER_NODE, LIGHT_LEVEL_PER_NODE, PEOPLE_PER_NODE
 from twin.sim.system import System
 from twin.systems.lighting.comparison import PolicyComparison, run_label
 from twin.systems.lighting.config import LightingConfig
@@ -105,8 +106,8 @@ class LightingSystem(System):
         self._last_change: LightingChanged | None = None
         self._node_level: np.ndarray | None = None
 
-        model.provide("light_level_per_node", self.light_level_per_node)
-        model.provide("crime_light_multiplier_per_node", self.crime_multiplier_per_node)
+        model.provide(LIGHT_LEVEL_PER_NODE, self.light_level_per_node)
+        model.provide(CRIME_LIGHT_MULTIPLIER_PER_NODE, self.crime_multiplier_per_node)
         lit_km, road_km = self.lights.lit_km(), self.lights.road_km()
         model.publish(LightingInstalled(
             time=model.now, policy=config.policy.name, lights=self.lights.n_lights, segments=s,
@@ -170,15 +171,15 @@ class LightingSystem(System):
         def sensed() -> np.ndarray:
             if not memo:
                 # Motion sensors see people out on the street, not those at home or at work.
-                memo.append(self.presence.from_people(self.model.query("people_per_node", travelling=True))
-                            if self.model.has_query("people_per_node") else self.presence.fallback(when.hour))
+                memo.append(self.presence.from_people(self.model.query(PEOPLE_PER_NODE, travelling=True))
+                            if self.model.has_query(PEOPLE_PER_NODE) else self.presence.fallback(when.hour))
             return memo[0]
         return sensed
 
     def _motion(self, sensed: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
         """``sensed``, noting where the motion came from when the run's own policy asks."""
         def motion() -> np.ndarray:
-            self.motion_source = "population" if self.model.has_query("people_per_node") else "fallback"
+            self.motion_source = "population" if self.model.has_query(PEOPLE_PER_NODE) else "fallback"
             return sensed()
         return motion
 

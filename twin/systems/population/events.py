@@ -1,10 +1,11 @@
 """Events of the population system.
 
-``EvacuationOrdered`` is an order *to* the population: anyone may publish it
-(an evacuation system, a tabletop facilitator); the population system
-subscribes and sends everyone inside the area to the shelter. The population
-answers with ``PeopleDirected`` (how many were sent, and the longest travel
-time among them) and, once all of them have arrived, ``ShelterReached``.
+``EvacuationOrdered`` (in :mod:`twin.sim.events`, a word shared by every
+system) is an order *to* the population: anyone may publish it (an evacuation
+system, a tabletop facilitator); the population system subscribes and sends
+everyone inside the area to the shelter. The population answers with
+``PeopleDirected`` (how many were sent, and the longest travel time among them)
+and, once all of them have arrived, ``ShelterReached``.
 
 Individual trips are not events: a million people make millions of trips a
 day, which belong in counters and time series, not in the log.
@@ -15,22 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.sim.events import Event
-
-
-@dataclass(frozen=True, kw_only=True)
-class EvacuationOrdered(Event):
-    """Everyone inside an area must go to a shelter and stay there.
-
-    The shelter is the drivable-network ``node`` (or, if ``node`` is -1, the
-    node nearest to ``x``/``y``, metres). The area is a ``polygon`` of
-    ``(x, y)`` vertices in metres, or the disc of ``radius_m`` metres around
-    ``center_x``/``center_y`` (default: around the shelter).
-    """
-
-    polygon: tuple[tuple[float, float], ...] = ()
-    center_x: float | None = None
-    center_y: float | None = None
-    radius_m: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from twin.kernels.movement import METRES, STUCK, TRIP_SECONDS, TRIPS
+from twin.systems.population.events import PeopleDirected, ShelterReached
 from twin.systems.population.people import MODES
 
 
@@ -49,8 +50,8 @@ def evacuation_kpis(events: pd.DataFrame) -> list[dict[str, Any]]:
     """One row per shelter order, from ``PeopleDirected`` and ``ShelterReached`` events."""
     if events.empty:
         return []
-    directed = events[events["kind"] == "PeopleDirected"]
-    reached = events[events["kind"] == "ShelterReached"]
+    directed = events[events["kind"] == PeopleDirected.kind]
+    reached = events[events["kind"] == ShelterReached.kind]
     clearance = {json.loads(d)["order"]: json.loads(d)["clearance_s"] for d in reached["data"]}
     rows = []
     for time, node, data in zip(directed["time"], directed["node"], directed["data"]):

@@ -5,7 +5,7 @@ networks, draws everyone's home, workplace and other place, puts them where
 their schedule says they are at the start, and starts one simpy process that
 calls the movement kernel every ``tick_s`` seconds. Other systems read it
 through queries (``people_per_node``, ``people_counts``) and direct it through
-the bus (:class:`~twin.systems.population.events.EvacuationOrdered`).
+the bus (:class:`~twin.sim.events.EvacuationOrdered`).
 
 Every ``snapshot_every_s`` seconds (an hour by default) the system keeps the
 people per drivable node, for the report's density maps
@@ -47,7 +47,9 @@ from twin.kernels.movement import (
     settle_people,
     step_people,
 )
+from twin.sim.events import EvacuationOrdered
 from twin.sim.model import CityModel
+from twin.sim.queries import PEOPLE_COUNTS, PEOPLE_PER_NODE
 from twin.sim.system import System
 from twin.systems.population.config import (
     MEMORY_SHARE,
@@ -55,11 +57,7 @@ from twin.systems.population.config import (
     PopulationConfig,
     available_memory,
 )
-from twin.systems.population.events import (
-    EvacuationOrdered,
-    PeopleDirected,
-    ShelterReached,
-)
+from twin.systems.population.events import PeopleDirected, ShelterReached
 from twin.systems.population.kpis import evacuation_kpis, travel_kpis
 from twin.systems.population.people import (
     DRIVE,
@@ -172,8 +170,8 @@ class PopulationSystem(System):
 
         self._start_day(self.day_of(model.now), settle=True)
         self._maybe_snapshot(model.now)
-        model.provide("people_per_node", self.people_per_node)
-        model.provide("people_counts", self.counts)
+        model.provide(PEOPLE_PER_NODE, self.people_per_node)
+        model.provide(PEOPLE_COUNTS, self.counts)
         model.bus.subscribe(EvacuationOrdered, self._on_evacuation)
         model.env.process(self._ticks())
 

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import simpy
 
+from twin.sim.events import UnitDispatched, UnitOnScene
 from twin.systems.response.events import (
     UnitAtHospital,
     UnitAtStation,
     UnitCleared,
-    UnitDispatched,
     UnitEnRoute,
-    UnitOnScene,
     UnitRelocated,
     UnitTransporting,
 )

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from twin.sim.events import CallReceived, IncidentOccurred
 from twin.systems.response.dispatch import Request
 from twin.systems.response.events import (
     CallAnswered,
-    CallReceived,
     DispatchRequested,
     IncidentDequeued,
-    IncidentOccurred,
     IncidentQueued,
 )
 

@@ -1,25 +1,15 @@
-"""Events of the emergency-response system, in the order an incident lives them."""
+"""Events of the emergency-response system, in the order an incident lives them.
+
+The ones other systems read too (``IncidentOccurred``, ``CallReceived``,
+``UnitDispatched``, ``UnitOnScene``) are shared words and live in
+:mod:`twin.sim.events`; the ones here are the response system's own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from twin.sim.events import Event
-
-
-@dataclass(frozen=True, kw_only=True)
-class IncidentOccurred(Event):
-    """Something happened that needs a response."""
-
-    incident_type: str
-    priority: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class CallReceived(Event):
-    """The call reached the emergency centre and waits for a call-taker."""
-
-    priority: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,21 +38,8 @@ class IncidentDequeued(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UnitDispatched(Event):
-    """A unit was assigned; ``node`` is where it was, ``travel_s`` its expected drive."""
-
-    unit_type: str
-    travel_s: float
-
-
-@dataclass(frozen=True, kw_only=True)
 class UnitEnRoute(Event):
     """The unit left (after its turnout time)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnitOnScene(Event):
-    """The unit arrived at the incident."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,12 +21,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twin.sim.events import CallReceived, IncidentOccurred, UnitDispatched, UnitOnScene
+from twin.systems.response.events import (
+    CallAnswered,
+    DispatchRequested,
+    IncidentDequeued,
+    IncidentQueued,
+    UnitCleared,
+    UnitEnRoute,
+)
+
 INTERVALS = ("call_to_answer", "answer_to_dispatch", "travel", "response")
 
 
 def incident_table(events: pd.DataFrame) -> pd.DataFrame:
     """One row per incident: type, priority and the times of its milestones (s)."""
-    occurred = events[events["kind"] == "IncidentOccurred"]
+    occurred = events[events["kind"] == IncidentOccurred.kind]
     data = occurred["data"].map(json.loads)
     table = pd.DataFrame({
         "incident": occurred["incident"].to_numpy(),
@@ -39,16 +49,16 @@ def incident_table(events: pd.DataFrame) -> pd.DataFrame:
         rows = events[events["kind"] == kind]
         return rows.groupby("incident")["time"].min()
 
-    table["t_call"] = first("CallReceived")
-    table["t_answer"] = first("CallAnswered")
-    table["t_ready"] = first("DispatchRequested")
-    table["t_dispatch"] = first("UnitDispatched")
-    on_scene = events[events["kind"] == "UnitOnScene"].sort_values(["time", "seq"])
+    table["t_call"] = first(CallReceived.kind)
+    table["t_answer"] = first(CallAnswered.kind)
+    table["t_ready"] = first(DispatchRequested.kind)
+    table["t_dispatch"] = first(UnitDispatched.kind)
+    on_scene = events[events["kind"] == UnitOnScene.kind].sort_values(["time", "seq"])
     first_arrival = on_scene.drop_duplicates("incident")
     table["t_on_scene"] = first_arrival.set_index("incident")["time"]
     first_unit = first_arrival.set_index("incident")["unit"]
     # First departure of each unit for each incident (robust to a unit sent twice).
-    en_route = events[events["kind"] == "UnitEnRoute"].groupby(["incident", "unit"])["time"].min()
+    en_route = events[events["kind"] == UnitEnRoute.kind].groupby(["incident", "unit"])["time"].min()
     keys = list(zip(first_unit.index, first_unit.to_numpy()))
     table["t_en_route"] = pd.Series(en_route.reindex(keys).to_numpy(), index=first_unit.index)
     table["call_to_answer"] = table["t_answer"] - table["t_call"]
@@ -76,13 +86,13 @@ def _group_kpis(group: pd.DataFrame) -> dict[str, Any]:
 
 def busy_share(events: pd.DataFrame, fleet: dict[str, int], start_s: float, end_s: float) -> dict[str, float]:
     """Utilisation per unit type: busy unit-seconds / (units × window)."""
-    units = events[events["kind"].isin(["UnitDispatched", "UnitCleared"])].sort_values("seq")
-    unit_type = events[events["kind"] == "UnitDispatched"].groupby("unit")["data"].first().map(
+    units = events[events["kind"].isin([UnitDispatched.kind, UnitCleared.kind])].sort_values("seq")
+    unit_type = events[events["kind"] == UnitDispatched.kind].groupby("unit")["data"].first().map(
         lambda d: json.loads(d)["unit_type"])
     busy = dict.fromkeys(fleet, 0.0)
     since: dict[int, float] = {}
     for kind, unit, time in zip(units["kind"], units["unit"], units["time"]):
-        if kind == "UnitDispatched":
+        if kind == UnitDispatched.kind:
             since.setdefault(unit, time)
         elif unit in since:
             t0 = since.pop(unit)
@@ -95,8 +105,8 @@ def busy_share(events: pd.DataFrame, fleet: dict[str, int], start_s: float, end_
 
 def queue_stats(events: pd.DataFrame, start_s: float, end_s: float) -> dict[str, float]:
     """Time-weighted mean and maximum of the pending queue within ``[start, end]``."""
-    changes = events[events["kind"].isin(["IncidentQueued", "IncidentDequeued"])].sort_values("seq")
-    steps = np.where(changes["kind"] == "IncidentQueued", 1, -1)
+    changes = events[events["kind"].isin([IncidentQueued.kind, IncidentDequeued.kind])].sort_values("seq")
+    steps = np.where(changes["kind"] == IncidentQueued.kind, 1, -1)
     times = np.concatenate([[0.0], changes["time"].to_numpy(), [end_s]])
     length = np.concatenate([[0], np.cumsum(steps)])
     t0 = np.clip(times[:-1], start_s, end_s)

@@ -15,10 +15,11 @@ from twin.kernels.trees import advance_on_tree
 from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
-from twin.sim.system import Problem, System
+from twin.sim.queries import EDGE_TRAVEL_TIME_S, UNITS_PER_NODE
+from twin.sim.system import System
 from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
-from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station, check_scenario
+from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
@@ -63,11 +64,6 @@ class ResponseSystem(System):
     title: ClassVar[str] = "Emergency response"
     order: ClassVar[int] = 10
     Config: ClassVar[type[ResponseConfig]] = ResponseConfig
-
-    @classmethod
-    def check(cls, scenario: Any) -> list[Problem]:
-        """Mistakes the ``response`` section shows only as a whole (:func:`.config.check_scenario`)."""
-        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: ResponseConfig) -> None:
         """Place stations, units and hospitals; plan the incidents; start the centre."""
@@ -116,7 +112,7 @@ class ResponseSystem(System):
         self._free_flow = self.router
         self._routine_router: Router | None = None  # set when another system provides travel times
         model.env.process(self._refresh_routing())
-        model.provide("units_per_node", self.units_per_node)
+        model.provide(UNITS_PER_NODE, self.units_per_node)
 
     def _policy_context(self) -> ResponseContext:
         """What the dispatch and relocation policies may look at (live views, read-only)."""
@@ -166,12 +162,12 @@ class ResponseSystem(System):
         re-read on a schedule rather than per query: units with lights and sirens on
         the emergency times (no delay at preempted signals), the others on the times
         of ordinary traffic. Trees home and to hospitals stay on free-flow times."""
-        if not self.model.has_query("edge_travel_time_s"):
+        if not self.model.has_query(EDGE_TRAVEL_TIME_S):
             return
         net = self.model.city.drive
         while True:
-            emergency = self.model.query("edge_travel_time_s", emergency=True)
-            routine = self.model.query("edge_travel_time_s", emergency=False)
+            emergency = self.model.query(EDGE_TRAVEL_TIME_S, emergency=True)
+            routine = self.model.query(EDGE_TRAVEL_TIME_S, emergency=False)
             self.router = Router(net, emergency, landmarks_from=self._free_flow)
             # Without preemption the two are the same times: one router serves both.
             self._routine_router = (self.router if np.array_equal(routine, emergency)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from twin.systems.traffic.collisions import SITE_KINDS
+from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, TrafficInstalled, TrafficState
 
 
 def _data(events: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -57,12 +58,12 @@ def traffic_kpis(events: pd.DataFrame, *, warmup_s: float, end_s: float) -> dict
         ``trips``, ``signals_passed``, ``preemptions``, ``preemptions_per_day``,
         ``saved_per_trip_est``, ``cross_delay_veh_h``, ``cross_delay_veh_h_per_day``).
     """
-    installed = _data(events, "TrafficInstalled")
+    installed = _data(events, TrafficInstalled.kind)
     info = installed.iloc[0].to_dict() if len(installed) else {}
     window = max(end_s - warmup_s, 0.0)
     per_day = 86400.0 / window if window > 0 else float("nan")
 
-    states = _data(events, "TrafficState")
+    states = _data(events, TrafficState.kind)
     if len(states):
         s, e = states["start_s"].to_numpy(float), states["end_s"].to_numpy(float)
         overlap = np.clip(np.minimum(e, end_s) - np.maximum(s, warmup_s), 0.0, None)
@@ -79,12 +80,12 @@ def traffic_kpis(events: pd.DataFrame, *, warmup_s: float, end_s: float) -> dict
         vehicle_km = vehicle_h = free_h = signal_vehicles = delay_h = 0.0
         mean_cycle = None
 
-    collisions = _in_window(_data(events, "TrafficCollision"), warmup_s, end_s)
+    collisions = _in_window(_data(events, TrafficCollision.kind), warmup_s, end_s)
     n = len(collisions)
     pedestrian = int(collisions["pedestrian"].sum()) if n else 0
     by_site = {kind: int((collisions["site"] == kind).sum()) if n else 0 for kind in SITE_KINDS}
 
-    trips = _in_window(_data(events, "SignalsPreempted"), warmup_s, end_s)
+    trips = _in_window(_data(events, SignalsPreempted.kind), warmup_s, end_s)
     n_trips = len(trips)
     preempted = int(trips["preempted"].sum()) if n_trips else 0
     cross_h = float(trips["cross_delay_veh_s"].sum()) / 3600.0 if n_trips else 0.0

@@ -12,13 +12,13 @@ work over the edges and signal approaches:
 4. the expected collisions of every site, from which the period's collisions
    are drawn and published at their times (:mod:`twin.systems.traffic.collisions`).
 
-Other systems ask, never import:
+Other systems ask, never import (the queries are declared in :mod:`twin.sim.queries`):
 
-* ``model.query("edge_travel_time_s", emergency=False)`` — float64 per drive
+* ``model.query(EDGE_TRAVEL_TIME_S, emergency=False)`` — float64 per drive
   edge, seconds, at least the free-flow ``edge_time``; with ``emergency=True``
   and preemption on, the signal delay of equipped signals is left out (the
   congestion stays). The response system routes on it.
-* ``model.query("edge_volume_vph")`` — float64 per drive edge, vehicles per hour now.
+* ``model.query(EDGE_VOLUME_VPH)`` — float64 per drive edge, vehicles per hour now.
 
 The queries answer from the current period's arrays; a query made at a period's
 first instant, before the system's own process has woken, brings the period up
@@ -29,9 +29,9 @@ source="traffic")``; the response system serves them as calls. A scenario using
 them sets ``response.incident_types.traffic_collision.arrivals: external`` so
 that the response system does not draw collisions of its own as well.
 
-Preemption is estimated from the response system's events, read by kind name
-(``IncidentOccurred`` for where and how urgent, ``UnitDispatched`` for where the
-unit starts) — see :mod:`twin.systems.traffic.preemption`.
+Preemption is estimated from the shared events of :mod:`twin.sim.events` that
+the response system publishes (``IncidentOccurred`` for where and how urgent,
+``UnitDispatched`` for where the unit starts) — see :mod:`twin.systems.traffic.preemption`.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ from twin.city.routing import Router
 from twin.errors import TwinError
 from twin.kernels.traffic import approach_delays, edge_travel_times, phase_flow_ratios
 from twin.sim import policies
-from twin.sim.events import Event, IncidentReported
+from twin.sim.events import IncidentOccurred, IncidentReported, UnitDispatched
 from twin.sim.model import CityModel
-from twin.sim.system import Problem, System
+from twin.sim.queries import EDGE_TRAVEL_TIME_S, EDGE_VOLUME_VPH
+from twin.sim.system import System
 from twin.systems.traffic.collisions import CROSSING, SITE_KINDS, collision_sites, draw_collisions, install_crosswalks
-from twin.systems.traffic.config import TrafficConfig, check_scenario
+from twin.systems.traffic.config import TrafficConfig
 from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, TrafficInstalled, TrafficState
 from twin.systems.traffic.kpis import traffic_kpis
 from twin.systems.traffic.policies import SignalContext, SignalPlan, SignalPolicy
@@ -70,11 +71,6 @@ class TrafficSystem(System):
     title: ClassVar[str] = "Traffic"
     order: ClassVar[int] = 40
     Config: ClassVar[type[TrafficConfig]] = TrafficConfig
-
-    @classmethod
-    def check(cls, scenario: Any) -> list[Problem]:
-        """Mistakes between the ``traffic`` section and the others (:func:`.config.check_scenario`)."""
-        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: TrafficConfig) -> None:
         """Lay out the signals and collision sites, compute the first period, offer the queries, start the process."""
@@ -130,10 +126,11 @@ class TrafficSystem(System):
             smart_crosswalks=int(self.sites.smart.sum()), collision_sites=len(self.sites),
             collision_scale=self.collision_scale, expected_collisions_per_day=self.expected_per_day))
         self._ensure_current()
-        model.provide("edge_travel_time_s", self.edge_travel_time_s)
-        model.provide("edge_volume_vph", self.edge_volume_vph)
+        model.provide(EDGE_TRAVEL_TIME_S, self.edge_travel_time_s)
+        model.provide(EDGE_VOLUME_VPH, self.edge_volume_vph)
         if preemption.enabled:
-            model.bus.subscribe(Event, self._on_event)
+            model.bus.subscribe(IncidentOccurred, self._on_incident)
+            model.bus.subscribe(UnitDispatched, self._on_dispatch)
         model.env.process(self._run())
 
     def _setup_collisions(self) -> None:
@@ -266,23 +263,25 @@ class TrafficSystem(System):
 
     # --- preemption ------------------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
-        """Follow the response system's incidents and dispatches (by kind name: no import)."""
-        kind = event.kind
-        if kind == "IncidentOccurred":
-            self._incidents[event.incident] = (event.node, int(getattr(event, "priority", 0)))
-        elif kind == "UnitDispatched" and event.incident in self._incidents:
-            target, priority = self._incidents[event.incident]
-            if priority not in self.config.preemption.priorities or event.node < 0 or target < 0:
-                return
-            self._ensure_current()
-            trip = trip_preemption(self._emergency_router(), event.node, target, self.layout, self.equipped, self.delay_s,
-                                   self.cross_delay_veh_s)
-            self.preemptions += trip.preempted
-            self.model.publish(SignalsPreempted(
-                time=self.model.now, incident=event.incident, unit=event.unit, node=event.node, x=event.x,
-                y=event.y, signals=trip.signals, preempted=trip.preempted, saved_s=trip.saved_s,
-                cross_delay_veh_s=trip.cross_delay_veh_s))
+    def _on_incident(self, event: IncidentOccurred) -> None:
+        """Remember where an incident is and how urgent, for the dispatches to it."""
+        self._incidents[event.incident] = (event.node, event.priority)
+
+    def _on_dispatch(self, event: UnitDispatched) -> None:
+        """Preempt the signals on the unit's way to an urgent incident."""
+        if event.incident not in self._incidents:
+            return
+        target, priority = self._incidents[event.incident]
+        if priority not in self.config.preemption.priorities or event.node < 0 or target < 0:
+            return
+        self._ensure_current()
+        trip = trip_preemption(self._emergency_router(), event.node, target, self.layout, self.equipped, self.delay_s,
+                               self.cross_delay_veh_s)
+        self.preemptions += trip.preempted
+        self.model.publish(SignalsPreempted(
+            time=self.model.now, incident=event.incident, unit=event.unit, node=event.node, x=event.x,
+            y=event.y, signals=trip.signals, preempted=trip.preempted, saved_s=trip.saved_s,
+            cross_delay_veh_s=trip.cross_delay_veh_s))
 
     def _emergency_router(self) -> Router:
         """A router on this period's emergency times; landmarks from free flow stay valid lower bounds."""

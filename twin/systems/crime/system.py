@@ -42,8 +42,8 @@ from twin.sim.queries import (
     PEOPLE_PER_NODE,
     UNITS_PER_NODE,
 )
-from twin.sim.system import System
-from twin.systems.crime.config import CrimeConfig
+from twin.sim.system import Problem, System
+from twin.systems.crime.config import CrimeConfig, check_scenario
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
 
@@ -58,6 +58,11 @@ class CrimeSystem(System):
     title: ClassVar[str] = "Crime"
     order: ClassVar[int] = 30
     Config: ClassVar[type[CrimeConfig]] = CrimeConfig
+
+    @classmethod
+    def check(cls, scenario: Any) -> list[Problem]:
+        """Mistakes between the ``crime`` section and the others (:func:`.config.check_scenario`)."""
+        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: CrimeConfig) -> None:
         """Prepare the arrays and the road graph of guardians' reach; start the tick process.
@@ -126,9 +131,9 @@ class CrimeSystem(System):
         if source != "weights" and self.model.has_query(PEOPLE_PER_NODE):
             targets = self.model.query(PEOPLE_PER_NODE)
             self.targets_source = "population"
-        elif source == "population":
-            raise TwinError("crime.targets.source is 'population' but no installed system provides "
-                            "people_per_node (add a population section)")
+        elif source == "population":  # refused when the scenario loads (config.check_scenario): a bug here
+            raise RuntimeError("crime.targets.source is 'population' but no installed system provides "
+                               "people_per_node")
         else:
             targets = self._population * self._presence[hour]
             self.targets_source = "weights"

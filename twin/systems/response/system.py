@@ -16,10 +16,10 @@ from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
 from twin.sim.queries import EDGE_TRAVEL_TIME_S, UNITS_PER_NODE
-from twin.sim.system import System
+from twin.sim.system import Problem, System
 from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
-from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station
+from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station, check_scenario
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
@@ -64,6 +64,11 @@ class ResponseSystem(System):
     title: ClassVar[str] = "Emergency response"
     order: ClassVar[int] = 10
     Config: ClassVar[type[ResponseConfig]] = ResponseConfig
+
+    @classmethod
+    def check(cls, scenario: Any) -> list[Problem]:
+        """Mistakes the ``response`` section shows only as a whole (:func:`.config.check_scenario`)."""
+        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: ResponseConfig) -> None:
         """Place stations, units and hospitals; plan the incidents; start the centre."""

@@ -50,9 +50,9 @@ from twin.sim import policies
 from twin.sim.events import IncidentOccurred, IncidentReported, UnitDispatched
 from twin.sim.model import CityModel
 from twin.sim.queries import EDGE_TRAVEL_TIME_S, EDGE_VOLUME_VPH
-from twin.sim.system import System
+from twin.sim.system import Problem, System
 from twin.systems.traffic.collisions import CROSSING, SITE_KINDS, collision_sites, draw_collisions, install_crosswalks
-from twin.systems.traffic.config import TrafficConfig
+from twin.systems.traffic.config import TrafficConfig, check_scenario
 from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, TrafficInstalled, TrafficState
 from twin.systems.traffic.kpis import traffic_kpis
 from twin.systems.traffic.policies import SignalContext, SignalPlan, SignalPolicy
@@ -71,6 +71,11 @@ class TrafficSystem(System):
     title: ClassVar[str] = "Traffic"
     order: ClassVar[int] = 40
     Config: ClassVar[type[TrafficConfig]] = TrafficConfig
+
+    @classmethod
+    def check(cls, scenario: Any) -> list[Problem]:
+        """Mistakes between the ``traffic`` section and the others (:func:`.config.check_scenario`)."""
+        return check_scenario(scenario)
 
     def install(self, model: CityModel, config: TrafficConfig) -> None:
         """Lay out the signals and collision sites, compute the first period, offer the queries, start the process."""

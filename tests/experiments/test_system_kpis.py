@@ -135,7 +135,10 @@ def test_compare_lighting_policies_shows_crime_by_hour_and_energy_per_night(tmp_
     """Dusk to dawn against adaptive dimming, over an evening and a night with crime and a small population."""
     common = {"run": {"start": "2026-11-02T20:00:00", "duration": "10h", "warmup": "30m", "seed": 3,
                       "sample_every": "15m"},
-              "crime": {"per_day": 60}, "population": {"size": 2000, "zones": 16, "walk_zones": 64}}
+              "crime": {"per_day": 60}, "population": {"size": 2000, "zones": 16, "walk_zones": 64},
+              # Crimes come from the crime system, not from response's own arrivals as well.
+              "response__incident_types": {"crime_report": {"arrivals": "external"},
+                                           "crime_in_progress": {"arrivals": "external"}}}
     a = write_scenario(tmp_path, "dusk_to_dawn", lighting={"policy": {"name": "dusk_to_dawn"}}, **common)
     b = write_scenario(tmp_path, "adaptive", lighting={"policy": {"name": "adaptive"}}, **common)
     out = tmp_path / "cmp"

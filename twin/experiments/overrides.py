@@ -1,7 +1,7 @@
 """``--set PATH=V1,V2,...``: dotted overrides of a scenario, and the grid they span.
 
-``--set response.units.ambulance.count=8,10,12 --set response.call_handling.dispatchers=1,2``
-is a grid of 3 × 2 variants of the scenario. Each variant is the scenario as
+``--set run.duration=12h,24h,48h --set run.warmup=0,1h`` is a grid of 3 × 2
+variants of the scenario. Each variant is the scenario as
 resolved (every default filled in) with the overrides deep-merged over it (the
 same merge as ``extends``), validated again by the schema: overriding one field
 leaves every other field, default or not, as it was. Paths are checked against the schema before
@@ -83,7 +83,7 @@ def parse_set(text: str, data: dict[str, Any] | None = None) -> Override:
     path, sep, raw_values = text.partition("=")
     path = path.strip()
     if not sep or not path:
-        raise TwinError(f"--set {text!r}: expected PATH=VALUE[,VALUE...], e.g. response.units.ambulance.count=8,10")
+        raise TwinError(f"--set {text!r}: expected PATH=VALUE[,VALUE...], e.g. run.duration=12h,24h")
     if path in RESERVED:
         raise TwinError(f"--set {path}: not a sweep parameter; use {RESERVED[path]}")
     keys = check_path(path, data or {})
@@ -129,8 +129,8 @@ def _unknown(path: str, where: str, part: str, known: list[str], what: str = "ke
 def check_path(path: str, data: dict[str, Any]) -> tuple[Any, ...]:
     """Follow ``path`` through the scenario schema; return its keys typed as the schema wants.
 
-    Mapping keys declared as integers (``response.targets_s.1``) become ints;
-    free-form mappings of sections (``response.incident_types.fire``) must name
+    Mapping keys declared as integers (a target per priority: ``SECTION.targets_s.1``) become
+    ints; free-form mappings of sections (``SECTION.incident_types.fire``) must name
     an entry the scenario ``data`` (a validated ``model_dump()``) already has.
     """
     parts = path.split(".")
@@ -189,8 +189,8 @@ def apply(resolved: dict[str, Any], overrides: list[Override], combination: dict
     ----------
     resolved : dict
         ``scenario.model_dump()``: every default filled in, so that overriding
-        ``response.units.ambulance.turnout_s.mean_s`` keeps the default
-        distribution and ``response.targets_s.1`` keeps the other priorities' targets.
+        one field of a distribution keeps its other fields, and one entry of a
+        mapping (``SECTION.targets_s.1``) keeps the other entries.
     """
     merged = dict(resolved)
     for override in overrides:
@@ -210,8 +210,8 @@ def variant(scenario: BaseModel, overrides: list[Override], combination: dict[st
     ------
     TwinError
         Naming the file, the overrides and the dotted path, e.g. ``scenarios/baseline.yaml
-        with response.units.ambulance.count=abc: response.units.ambulance.count: Input
-        should be a valid integer ...``; every mistake, the whole-scenario checks' too.
+        with run.seed=abc: run.seed: Input should be a valid integer ...``; every mistake,
+        the whole-scenario checks' too.
     """
     label = f"{source} with " + ", ".join(f"{p}={v}" for p, v in combination.items())
     return validate_scenario(apply(scenario.model_dump(), overrides, combination), label, written=False)

@@ -4,8 +4,8 @@ Each ``scenarios/regression/NAME.yaml`` has a sidecar ``NAME.expected.json``
 (the scenario schema rejects unknown keys, so expectations live beside it)::
 
     {"reps": 5, "seed": 1,
-     "kpis": {"response.all.incidents":        {"value": 27.4,  "check": "exact"},
-              "response.all.response_s.mean": {"value": 301.2, "check": "ci", "slack": 2.0}}}
+     "kpis": {"SECTION.all.incidents":        {"value": 27.4,  "check": "exact"},
+              "SECTION.all.response_s.mean": {"value": 301.2, "check": "ci", "slack": 2.0}}}
 
 * ``exact``: deterministic with fixed seeds — the number of incidents depends only
   on the arrival stream, so any change is a change of the model's randomness;

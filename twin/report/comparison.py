@@ -89,9 +89,11 @@ def hourly_tables(c: Comparison) -> list[tuple[str, HourlyFamily, pd.DataFrame]]
     for section, system in installed_in_both(c):
         for family in system.hourly:
             keys = family.keys(section)
-            if not set(keys) <= set(c.runs.columns):
+            if not set(keys) & set(c.runs.columns):
                 continue
-            rows = differences(c.runs, keys, context=label_context(c.a, c.b)).assign(hour=range(24))
+            # An hour no run measured has no column (None is left out of the KPIs): NaN, not zero.
+            runs = c.runs.reindex(columns=[*c.runs.columns, *(k for k in keys if k not in c.runs.columns)])
+            rows = differences(runs, keys, context=label_context(c.a, c.b)).assign(hour=range(24))
             if rows["a_mean"].notna().any() and rows["b_mean"].notna().any():
                 found.append((section, family, rows))
     return found

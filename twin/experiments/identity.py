@@ -22,7 +22,7 @@ from pydantic import BaseModel
 import twin
 
 #: Packages and modules (relative to ``twin/``) whose code decides a run's KPIs.
-MODEL_CODE = ("kernels", "city", "sim", "systems", "scenario", "experiments/run.py", "experiments/worker.py",
+MODEL_CODE = ("kernels", "city", "sim", "systems", "scenario", "calibration", "experiments/run.py", "experiments/worker.py",
               "__init__.py")
 
 #: Scenario fields that do not change what is simulated.

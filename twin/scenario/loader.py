@@ -3,7 +3,7 @@
 ``extends: other.yaml`` (relative to the extending file) loads the other file
 first and merges this one over it: mappings merge key by key, anything else
 (numbers, strings, lists) is replaced. A relative city path is relative to the
-file that names it.
+file that names it, and so is a parameter file's (``calibration.file``).
 
 A section may complete what a file writes from its defaults in the same way
 (``response.incident_types`` merges by name over the default types, ``null``
@@ -85,6 +85,21 @@ def _resolve_city_path(data: dict[str, Any], folder: Path) -> None:
             data["city"] = resolved
 
 
+def _resolve_calibration_files(data: Any, folder: Path) -> None:
+    """Make every relative ``calibration.file`` (a parameter file, :mod:`twin.calibration`)
+    relative to the scenario file that names it, wherever the block sits."""
+    if not isinstance(data, dict):
+        return
+    block = data.get("calibration")
+    if isinstance(block, dict) and isinstance(block.get("file"), str):
+        file = Path(block["file"]).expanduser()
+        if not file.is_absolute():
+            block["file"] = str((folder / file).resolve())
+    for key, value in data.items():
+        if key != "calibration":
+            _resolve_calibration_files(value, folder)
+
+
 def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The scenario's raw mapping with every ``extends`` merged in."""
     path = path.resolve()
@@ -93,6 +108,7 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise TwinError(f"{path}: extends: circular ({chain})")
     data = _read_yaml(path)
     _resolve_city_path(data, path.parent)
+    _resolve_calibration_files(data, path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data

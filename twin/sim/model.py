@@ -63,6 +63,7 @@ class CityModel(mesa.Model):
         # query -> (provider, dtype and length of the answer, or None and -1 if not an array)
         self._queries: dict[Query, tuple[Callable[..., Any], np.dtype | None, int]] = {}
         self.datacollector: mesa.DataCollector | None = None
+        self.prepared = False
 
     @property
     def now(self) -> float:
@@ -159,9 +160,24 @@ class CityModel(mesa.Model):
 
     def install(self, system: System, config: BaseModel) -> None:
         """Install a system with its scenario section and collect its reporters."""
+        if self.prepared:
+            raise RuntimeError(f"cannot install {type(system).__name__}: the model is prepared already")
         system.install(self, config)
         self.systems.append((system, config))
         self._reporters.update(system.reporters())
+
+    def prepare(self) -> None:
+        """Let every installed system finish setting up (:meth:`System.prepare`), once.
+
+        :meth:`run` calls it before the clock starts; call it yourself to look at a
+        model that is ready to run (:func:`twin.calibration.calibrate` does). No
+        system can be installed afterwards.
+        """
+        if self.prepared:
+            return
+        self.prepared = True
+        for system, _ in self.systems:
+            system.prepare()
 
     def _sample(self, every: float) -> Any:
         while True:
@@ -181,6 +197,7 @@ class CityModel(mesa.Model):
         on_progress : callable, optional
             Called with the simulated time every ``progress_every`` seconds.
         """
+        self.prepare()
         reporters = {"time_s": lambda m: m.now, **self._reporters}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self.env.process(self._sample(sample_every))

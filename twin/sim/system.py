@@ -7,6 +7,8 @@ the engine need to know about it, so that adding a system costs one folder:
 * ``section``, ``Config`` — its scenario section and the pydantic model of it;
 * ``check(scenario)`` — rules that span sections, checked when the scenario loads;
 * ``install(model, config)`` — create its agents and start its simpy processes;
+* ``prepare()`` — finish setting up once every system is installed, before the clock
+  starts (read the others' queries, fit a parameter: see :mod:`twin.calibration`);
 * ``reporters()`` — numbers mesa's DataCollector samples during the run;
 * ``kpis(events, config, model)`` — its key performance indicators, from the event log;
 * ``outputs()`` — side tables its report needs (where the stations are), kept in the run folder;
@@ -103,6 +105,19 @@ class System:
     def install(self, model: CityModel, config: BaseModel) -> None:
         """Create agents and start processes on ``model``."""
         raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Finish setting up, once, after every system of the run is installed and before the
+        clock starts (:meth:`CityModel.prepare <twin.sim.model.CityModel.prepare>`).
+
+        The place for what needs the other systems' queries at the start, such as a
+        parameter fitted to the city's initial state (the crime system's scale).
+        """
+
+    def calibrations(self) -> dict[str, Any]:
+        """The parameters this run fitted, by scenario path (e.g. ``"crime.calibration.base"``):
+        fitted :mod:`twin.calibration` estimators, ready to ``save``. Empty before :meth:`prepare`."""
+        return {}
 
     def reporters(self) -> dict[str, Any]:
         """Model reporters for mesa's DataCollector: name → callable(model) → number."""

@@ -48,6 +48,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from twin.calibration.files import parameter_file, value_from_file
 from twin.sim.config import StrictModel, reported_type_problems
 from twin.sim.system import Problem
 
@@ -111,20 +112,28 @@ class Guardianship(StrictModel):
 
 
 class Calibration(StrictModel):
-    """How the intensity's scale is fixed.
+    """How the intensity's scale ``base`` is fixed, before the clock starts.
 
     ``base`` given: used as is (crimes per second per unit of target weight, at
-    hour and weekday multiplier 1). Otherwise it is chosen at the first tick so
-    that the expected crimes per day equal ``crime.per_day`` under the reference
-    covariates: the targets of the first tick (or the fallback's profile), the
-    guardians where they stand at the start (``guardians: initial``, i.e. at
-    their stations) or none at all (``guardians: none``), and **no lighting
-    effect**, so that variants differing only in their street lights share the
-    same scale.
+    hour and weekday multiplier 1). ``file`` given: the ``base`` of a parameter
+    file written by :class:`twin.calibration.CrimeBase` (a relative path is
+    relative to the scenario file; the resolved scenario records the value too,
+    and both must then agree). Neither: the run fits
+    :class:`~twin.calibration.CrimeBase` once, after every system is installed
+    and before the clock starts, so that the expected crimes per day equal
+    ``crime.per_day`` under the reference covariates: the targets at the start
+    (or the fallback's profile), the guardians where they stand at the start
+    (``guardians: initial``, i.e. at their stations) or none at all
+    (``guardians: none``), and **no lighting effect**, so that variants
+    differing only in their street lights share the same scale.
     """
 
     base: float | None = Field(default=None, ge=0, description="crimes per second per unit target weight")
+    file: str | None = Field(default=None, description="parameter file giving base (twin.calibration.CrimeBase)")
     guardians: Literal["initial", "none"] = "initial"
+
+    _value_from_file = model_validator(mode="before")(value_from_file("base", "crime.calibration.base"))
+    _file_is_a_parameter_file = field_validator("file")(parameter_file("crime.calibration.base"))
 
 
 class CrimeConfig(StrictModel):

@@ -47,20 +47,22 @@ class CrimeCommitted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class CrimeCalibrated(Event):
-    """The scale of the crime intensity, fixed once at the first tick.
+    """The scale of the crime intensity, fixed once before the clock starts (given, read or fitted).
 
     Attributes
     ----------
     base : float
         Crimes per second per unit of target weight at hour and weekday multiplier 1.
     per_day : float
-        The target (mean crimes per day over a week), or NaN when ``base`` was given.
+        The target (mean crimes per day over a week) of the fit -- this run's, or the
+        parameter file's -- or NaN when ``base`` was given.
     reference_per_day : float
-        Expected crimes per day under the reference covariates with this ``base``.
+        Expected crimes per day under this run's reference covariates with this ``base``
+        (``per_day`` when fitted now; for a given or read ``base``, what it gives here).
     targets_source : str
         ``"population"`` or ``"weights"``.
     guardians : str
-        Reference guardians: ``"initial"``, ``"none"``, or ``"given"`` when ``base`` was given.
+        Reference guardians: ``"initial"`` or ``"none"``.
     guardian_nodes : int
         Nodes with a guardian in reach in the reference.
     """

@@ -30,8 +30,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from twin.calibration import CrimeBase, ParameterCalibrated, Provenance
+from twin.calibration.crime import per_day_per_base
 from twin.city.network import CSR
-from twin.errors import TwinError
 from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, target_weights
 from twin.kernels.workspace import make_workspace
 from twin.sim.events import IncidentReported
@@ -67,7 +68,7 @@ class CrimeSystem(System):
     def install(self, model: CityModel, config: CrimeConfig) -> None:
         """Prepare the arrays and the road graph of guardians' reach; start the tick process.
 
-        The scale ``base`` is calibrated at the first tick, not here: by then every
+        The scale ``base`` is fixed in :meth:`prepare`, not here: by then every
         system is installed, whatever the order, and their queries answer.
         """
         self.model = model
@@ -103,7 +104,8 @@ class CrimeSystem(System):
         self._light = self._ones
         self._scale = 0.0
         self._rng = model.streams("crime")
-        self.base: float | None = config.calibration.base
+        self.base: float | None = None  # fixed in prepare()
+        self.estimator: CrimeBase | None = None
         self.crimes = 0
         self.rate_per_h = 0.0
         self.targets_source = ""
@@ -119,7 +121,7 @@ class CrimeSystem(System):
             yield env.timeout(0)
             start = self.model.now
             if self.base is None:
-                self._calibrate()
+                raise RuntimeError("the crime system runs without a scale: CityModel.prepare() was not called")
             for crime in self._draw(start, tick):
                 yield env.timeout(crime["time"] - self.model.now)
                 self._commit(**crime)
@@ -154,42 +156,57 @@ class CrimeSystem(System):
         return int(guardians_within(g.indptr, g.indices, g.lengths, units, rule.radius_m, self._everyone,
                                     self._workspace, self.guardians))
 
-    def _calibrate(self) -> None:
-        """Fix ``base`` so that the expected crimes per day under the reference covariates equal ``per_day``.
+    def prepare(self) -> None:
+        """Fix the scale ``base`` before the clock starts: given, read from a file, or fitted now.
 
-        Reference: the targets of this first tick — or, for the fallback, the
-        population weights through the day's presence profile — the guardians
-        where they stand now (``calibration.guardians: initial``) or none, and no
-        light effect. With the population, everyone is at some node at every
-        hour, so with ``a = 1`` the sum of targets is the same all day and the
-        first tick stands for the whole day.
+        Every system is installed by now, so the reference covariates are those
+        of the start: the targets (people where they are, or the fallback's
+        weights and presence profile), the guardians where they stand
+        (``calibration.guardians: initial``) or none, and no light effect. A fit
+        goes through :class:`twin.calibration.CrimeBase`; whichever way ``base``
+        came, ``CrimeCalibrated`` and ``ParameterCalibrated`` record it with the
+        expected crimes per day it gives under this run's reference.
         """
-        config = self.config
-        when = self.model.clock()
-        self._covariates(when.hour)
-        if config.calibration.guardians == "none":
+        config, calibration = self.config, self.config.calibration
+        self._covariates(self.model.clock().hour)
+        if calibration.guardians == "none":
             self.guardians[:] = 0
             self.guardian_nodes = 0
-        g, o, a = config.guardianship.coefficient, self.outdoor_share, config.targets.exponent
-        if self.targets_source == "weights":
-            # The fallback's weights at hour h are presence_h ** a times those at presence 1.
-            target_weights(self._population, a, self._weights)
-            at_one = expected_crimes(self._weights, self.guardians, g, self._ones, o)
-            present = self._presence > 0
-            by_hour = at_one * np.where(present, np.where(present, self._presence, 1.0) ** a, 0.0)
+        weights = self.targets_source == "weights"
+        targets = self._population if weights else self._targets
+        presence = config.targets.presence_profile if weights else None
+        if calibration.file is not None:
+            self.estimator = CrimeBase.load(calibration.file)
+            how, per_day = "file", float(self.estimator.per_day)
+        elif calibration.base is not None:
+            how, per_day = "given", math.nan
         else:
-            by_hour = np.full(24, expected_crimes(self._weights, self.guardians, g, self._ones, o))
-        per_base = 3600.0 * float(np.dot(self._hour, by_hour))  # crimes per day per unit of base
-        if per_base <= 0:
-            if config.per_day > 0:
-                raise TwinError("crime: no targets anywhere in the city at the first tick, so no scale "
-                                f"gives crime.per_day = {config.per_day:g}")
-            per_base = 1.0
-        self.base = config.per_day / per_base
+            self.estimator = CrimeBase(per_day=config.per_day, hour_profile=list(config.hour_profile),
+                                       exponent=config.targets.exponent, coefficient=config.guardianship.coefficient,
+                                       outdoor_share=self.outdoor_share)
+            self.estimator.fit(targets, self.guardians, presence_profile=presence, provenance=Provenance.of(
+                self.model.city, seed=self.model.seed, targets=self.targets_source, guardians=calibration.guardians))
+            how, per_day = "fitted", config.per_day
+        if how == "fitted":
+            self.base, per_base = self.estimator.base_, self.estimator.per_base_
+        else:  # the resolved scenario holds a file's value as base too
+            self.base = calibration.base
+            per_base = per_day_per_base(targets, self.guardians, hour_profile=config.hour_profile,
+                                        exponent=config.targets.exponent, coefficient=config.guardianship.coefficient,
+                                        outdoor_share=self.outdoor_share, presence_profile=presence)
         self.model.publish(CrimeCalibrated(
-            time=self.model.now, base=self.base, per_day=config.per_day, reference_per_day=self.base * per_base,
-            targets_source=self.targets_source, guardians=config.calibration.guardians,
+            time=self.model.now, base=self.base, per_day=per_day, reference_per_day=self.base * per_base,
+            targets_source=self.targets_source, guardians=calibration.guardians,
             guardian_nodes=int(self.guardian_nodes)))
+        self.model.publish(ParameterCalibrated(
+            time=self.model.now, parameter=CrimeBase.parameter, value=self.base, how=how,
+            file=calibration.file or "", target={} if how == "given" else self.estimator.target(),
+            provenance={} if how == "given" else self.estimator.provenance_.as_dict()))
+
+    def calibrations(self) -> dict[str, CrimeBase]:
+        """``{"crime.calibration.base": the fitted CrimeBase}`` when this run fitted it."""
+        fitted = self.estimator is not None and self.config.calibration.file is None
+        return {CrimeBase.parameter: self.estimator} if fitted else {}
 
     def _draw(self, start: float, dt: float) -> list[dict[str, Any]]:
         """The crimes of ``[start, start + dt)``, in time order."""

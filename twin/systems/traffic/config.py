@@ -37,8 +37,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from twin.calibration.files import parameter_file, value_from_file
 from twin.sim.config import HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile, reported_type_problems
 from twin.sim.system import Problem
 from twin.systems.traffic import policies as _policies  # noqa: F401  (registers the built-in policies)
@@ -146,6 +147,23 @@ class PreemptionSettings(StrictModel):
                                description="extra red imposed on the cross street by one preemption, s")
 
 
+class CollisionCalibration(StrictModel):
+    """The factor on every collision rate, when it is not fitted to ``collisions.per_day``.
+
+    ``scale`` given: used as is. ``file`` given: the ``scale`` of a parameter file
+    written by :class:`twin.calibration.CollisionScale` (a relative path is
+    relative to the scenario file; the resolved scenario records the value too,
+    and both must then agree). Neither: fitted when the run is built to
+    ``collisions.per_day`` if that is set, else 1 (the rates as given).
+    """
+
+    scale: float | None = Field(default=None, ge=0, description="factor on every collision rate")
+    file: str | None = Field(default=None, description="parameter file giving scale (twin.calibration.CollisionScale)")
+
+    _value_from_file = model_validator(mode="before")(value_from_file("scale", "traffic.collisions.calibration.scale"))
+    _file_is_a_parameter_file = field_validator("file")(parameter_file("traffic.collisions.calibration.scale"))
+
+
 class CollisionSettings(StrictModel):
     """Traffic collisions drawn from exposure and published as incidents."""
 
@@ -155,7 +173,9 @@ class CollisionSettings(StrictModel):
     per_day: float | None = Field(
         default=None, ge=0,
         description="calibrate: scale every rate so that an average day of this city expects this many "
-                    "collisions (before smart crosswalks); default: the rates as given")
+                    "collisions (before smart crosswalks), unless calibration gives the scale; default: the "
+                    "rates as given")
+    calibration: CollisionCalibration = Field(default_factory=CollisionCalibration)
     link_rate_per_mvkm: dict[RoadClass, float] = Field(
         default_factory=dict, validate_default=True,
         description="collisions per million vehicle-km between junctions, by road class")

@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from twin.calibration import CollisionScale, ParameterCalibrated, Provenance
 from twin.city.network import ROAD_CLASSES
 from twin.city.routing import Router
 from twin.errors import TwinError
@@ -147,9 +148,7 @@ class TrafficSystem(System):
                                 junction_rate=config.junction_rate_per_mev,
                                 crossing_pedestrian_rate=config.crossing_pedestrian_rate_per_mev)
         daily = sites.exposure(city.drive, self.layout, self.roads.aadt)  # vehicles on an average day
-        expected = float(np.dot(sites.base_risk, daily))
-        # Calibrate on the untreated risks, so that smart crosswalks show as fewer collisions.
-        self.collision_scale = config.per_day / expected if config.per_day is not None and expected > 0 else 1.0
+        self.collision_scale = self._collision_scale(sites.base_risk, daily)
         crosswalks = self.config.smart_crosswalks
         self.sites = install_crosswalks(sites, daily, crosswalks.share, crosswalks.pedestrian_risk_reduction,
                                         crosswalks.placement, model.streams("traffic.crosswalks"))
@@ -159,6 +158,35 @@ class TrafficSystem(System):
         # this daily rate times the factor: one multiplication per period.
         self._collisions_per_daily_factor = self.sites.risk * self.collision_scale * daily
         self._collision_mean = np.zeros(len(self.sites))
+
+    def _collision_scale(self, base_risk: np.ndarray, daily: np.ndarray) -> float:
+        """The factor on every collision rate: given, read from a parameter file, fitted now
+        to ``collisions.per_day`` (through :class:`twin.calibration.CollisionScale`), or 1."""
+        config, model = self.config.collisions, self.model
+        calibration = config.calibration
+        self.estimator: CollisionScale | None = None
+        if calibration.file is not None:
+            self.estimator, how = CollisionScale.load(calibration.file), "file"
+        elif calibration.scale is not None:
+            how = "given"
+        elif config.per_day is not None:
+            # On the untreated risks, so that smart crosswalks show as fewer collisions.
+            provenance = Provenance.of(model.city, seed=model.seed, exposure="traffic.volumes on an average day")
+            self.estimator = CollisionScale(per_day=config.per_day).fit(base_risk, daily, provenance=provenance)
+            how = "fitted"
+        else:
+            return 1.0  # the rates as given: nothing calibrated
+        scale = self.estimator.scale_ if how == "fitted" else calibration.scale
+        model.publish(ParameterCalibrated(
+            time=model.now, parameter=CollisionScale.parameter, value=scale, how=how, file=calibration.file or "",
+            target={} if how == "given" else self.estimator.target(),
+            provenance={} if how == "given" else self.estimator.provenance_.as_dict()))
+        return scale
+
+    def calibrations(self) -> dict[str, CollisionScale]:
+        """``{"traffic.collisions.calibration.scale": the fitted CollisionScale}`` when this run fitted it."""
+        fitted = self.estimator is not None and self.config.collisions.calibration.file is None
+        return {CollisionScale.parameter: self.estimator} if fitted else {}
 
     # --- the period update -------------------------------------------------------------------
 

@@ -150,8 +150,6 @@ def test_closest_sends_the_units_networkx_finds_soonest(case, reserve: bool) -> 
     assert sorted(times) == reachable[:count]
 
 
-@pytest.mark.xfail(strict=True, reason="ClosestAvailable, when every available unit is needed, keeps a unit "
-                   "with an infinite travel time (inf <= max_travel_s): it is sent and never arrives")
 def test_a_unit_that_cannot_reach_the_call_is_not_sent() -> None:
     city = drawn_city([(0, 0), (100, 0), (200, 0)], [(0, 1, 10.0, "residential")], geographic=False)
     request = Request(incident=0, node=2, priority=1, incident_type="p1", unit_type="ambulance", count=1)

@@ -126,7 +126,8 @@ class ClosestAvailable:
         if len(available) <= request.count:
             # Every available unit goes: point-to-point times instead of a wide search.
             chosen = [(unit, router.route(unit.position(), request.node)[0]) for unit in available]
-            return [(unit, t) for unit, t in chosen if t <= self.max_travel_s]
+            # A unit with no route to the incident (inf) is never sent, whatever the limit.
+            return [(unit, t) for unit, t in chosen if math.isfinite(t) and t <= self.max_travel_s]
         return self._nearest(router, request.node, available, self.max_travel_s, request.count)[:request.count]
 
 

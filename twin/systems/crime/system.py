@@ -35,6 +35,9 @@ from twin.calibration.crime import per_day_per_base
 from twin.city.network import CSR
 from twin.kernels.crime import draw_crimes, expected_crimes, guardians_within, target_weights
 from twin.kernels.workspace import make_workspace
+from twin.present.comparison import ComparisonView
+from twin.present.stored import StoredRun
+from twin.present.tables import Section
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
 from twin.sim.queries import (
@@ -47,6 +50,9 @@ from twin.sim.system import Problem, System
 from twin.systems.crime.config import CrimeConfig, check_scenario
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
+from twin.systems.crime.report import HEADLINE, HOURLY, RULES
+from twin.systems.crime.report import comparison as crime_comparison
+from twin.systems.crime.report import section as crime_section
 
 #: Uniforms drawn per candidate crime: node, type, outdoor, kept, time within the tick.
 _DRAWS = 5
@@ -59,6 +65,19 @@ class CrimeSystem(System):
     title: ClassVar[str] = "Crime"
     order: ClassVar[int] = 30
     Config: ClassVar[type[CrimeConfig]] = CrimeConfig
+    kpi_rules = RULES
+    headline = HEADLINE
+    hourly = HOURLY
+
+    @classmethod
+    def report(cls, run: StoredRun) -> Section:
+        """The "Crime" section of a run report (:func:`.report.section`)."""
+        return crime_section(run)
+
+    @classmethod
+    def comparison(cls, view: ComparisonView) -> list[Section]:
+        """Crime by day and night in a comparison report (:func:`.report.comparison`)."""
+        return crime_comparison(view)
 
     @classmethod
     def check(cls, scenario: Any) -> list[Problem]:
@@ -271,4 +290,4 @@ class CrimeSystem(System):
 
     def kpis(self, events: pd.DataFrame, config: CrimeConfig, model: CityModel) -> dict[str, Any]:
         """Crimes per day, by hour and type, at night and outdoors, guardianship (see :mod:`.kpis`)."""
-        return crime_kpis(events, config, warmup_s=model.warmup_s, end_s=model.duration_s)
+        return crime_kpis(events, config, warmup_s=model.warmup_s, end_s=model.duration_s, start=model.start)

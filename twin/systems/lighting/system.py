@@ -35,6 +35,9 @@ import pandas as pd
 
 from twin.errors import TwinError
 from twin.kernels.lighting import apply_levels
+from twin.present.comparison import ComparisonView
+from twin.present.stored import StoredRun
+from twin.present.tables import Section
 from twin.sim import policies
 from twin.sim.events import Event
 from twin.sim.model import CityModel
@@ -55,6 +58,9 @@ from twin.systems.lighting.lights import StreetLights, place_lights
 from twin.systems.lighting.outages import Outages
 from twin.systems.lighting.policies import LightingContext, LightingPolicy
 from twin.systems.lighting.presence import Presence
+from twin.systems.lighting.report import HEADLINE, RULES, label_context
+from twin.systems.lighting.report import comparison as lighting_comparison
+from twin.systems.lighting.report import section as lighting_section
 from twin.systems.lighting.sun import CIVIL_DEPRESSION_DEG, Sun, local_zone
 
 #: Joules per kWh.
@@ -68,6 +74,23 @@ class LightingSystem(System):
     title: ClassVar[str] = "Street lighting"
     order: ClassVar[int] = 20
     Config: ClassVar[type[LightingConfig]] = LightingConfig
+    kpi_rules = RULES
+    headline = HEADLINE
+
+    @classmethod
+    def report(cls, run: StoredRun) -> Section:
+        """The "Street lighting" section of a run report (:func:`.report.section`)."""
+        return lighting_section(run)
+
+    @classmethod
+    def comparison(cls, view: ComparisonView) -> list[Section]:
+        """Energy and cost per night in a comparison report (:func:`.report.comparison`)."""
+        return lighting_comparison(view)
+
+    @classmethod
+    def label_context(cls, config: LightingConfig) -> dict[str, str]:
+        """The currency of the costs, for their labels."""
+        return label_context(config)
 
     def install(self, model: CityModel, config: LightingConfig) -> None:
         """Place the lights, pick the policy, offer the queries and start the tick process."""

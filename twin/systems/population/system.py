@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -47,6 +47,9 @@ from twin.kernels.movement import (
     settle_people,
     step_people,
 )
+from twin.present.console import kpi_table
+from twin.present.stored import StoredRun
+from twin.present.tables import Section, Table
 from twin.sim.events import EvacuationOrdered
 from twin.sim.model import CityModel
 from twin.sim.queries import PEOPLE_COUNTS, PEOPLE_PER_NODE
@@ -73,6 +76,8 @@ from twin.systems.population.places import (
     draw_nodes,
     place_weights,
 )
+from twin.systems.population.report import CONSOLE, RULES, presence_table
+from twin.systems.population.report import section as population_section
 from twin.systems.population.zones import MoveNet, Zones, target_tree, zones_for, zones_for_width
 
 #: Most threads that move people (one slice of people each).
@@ -126,6 +131,22 @@ class PopulationSystem(System):
     title: ClassVar[str] = "People"
     order: ClassVar[int] = 50
     Config: ClassVar[type[PopulationConfig]] = PopulationConfig
+    kpi_rules = RULES
+
+    @classmethod
+    def report(cls, run: StoredRun) -> Section:
+        """The "People" section of a run report (:func:`.report.section`)."""
+        return population_section(run)
+
+    @classmethod
+    def console(cls, kpis: Mapping[str, Any], config: PopulationConfig) -> Table | None:
+        """Trips by mode."""
+        return kpi_table(cls, kpis, config, CONSOLE)
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """The snapshots of people per node that the report maps (``presence``)."""
+        times, counts = self.presence_snapshots()
+        return {"presence": presence_table(times, counts, self.model.start, self.model.warmup_s)}
 
     def install(self, model: CityModel, config: PopulationConfig) -> None:
         """Build zones and trees, draw the people, settle them, start the tick process."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,6 +13,8 @@ from twin.city import City
 from twin.city.routing import Router
 from twin.errors import TwinError
 from twin.kernels.trees import advance_on_tree
+from twin.present.stored import StoredRun
+from twin.present.tables import Section, Table
 from twin.sim import policies
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
@@ -24,6 +27,8 @@ from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_p
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
 from twin.systems.response.policies import NoRelocation, ResponseContext
+from twin.systems.response.report import HEADLINE, RULES, console_table, side_tables
+from twin.systems.response.report import section as response_section
 
 
 def spread_nodes(city: City, count: int) -> np.ndarray:
@@ -64,6 +69,22 @@ class ResponseSystem(System):
     title: ClassVar[str] = "Emergency response"
     order: ClassVar[int] = 10
     Config: ClassVar[type[ResponseConfig]] = ResponseConfig
+    kpi_rules = RULES
+    headline = HEADLINE
+
+    @classmethod
+    def report(cls, run: StoredRun) -> Section:
+        """The "Emergency response" section of a run report (:func:`.report.section`)."""
+        return response_section(run)
+
+    @classmethod
+    def console(cls, kpis: Mapping[str, Any], config: ResponseConfig) -> Table | None:
+        """Response times per priority, utilisation, queue and unserved incidents."""
+        return console_table(kpis)
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """Stations with the units based there, and hospitals (``stations``, ``hospitals``)."""
+        return side_tables(self)
 
     @classmethod
     def check(cls, scenario: Any) -> list[Problem]:

@@ -37,6 +37,7 @@ the response system publishes (``IncidentOccurred`` for where and how urgent,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,6 +48,8 @@ from twin.city.network import ROAD_CLASSES
 from twin.city.routing import Router
 from twin.errors import TwinError
 from twin.kernels.traffic import approach_delays, edge_travel_times, phase_flow_ratios
+from twin.present.stored import StoredRun
+from twin.present.tables import Section, Table
 from twin.sim import policies
 from twin.sim.events import IncidentOccurred, IncidentReported, UnitDispatched
 from twin.sim.model import CityModel
@@ -58,6 +61,8 @@ from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, Traf
 from twin.systems.traffic.kpis import traffic_kpis
 from twin.systems.traffic.policies import SignalContext, SignalPlan, SignalPolicy
 from twin.systems.traffic.preemption import cross_delays, trip_preemption
+from twin.systems.traffic.report import HEADLINE, RULES, console_table
+from twin.systems.traffic.report import section as traffic_section
 from twin.systems.traffic.signals import layout_signals
 from twin.systems.traffic.volumes import DemandProfile, road_table
 
@@ -72,6 +77,18 @@ class TrafficSystem(System):
     title: ClassVar[str] = "Traffic"
     order: ClassVar[int] = 40
     Config: ClassVar[type[TrafficConfig]] = TrafficConfig
+    kpi_rules = RULES
+    headline = HEADLINE
+
+    @classmethod
+    def report(cls, run: StoredRun) -> Section:
+        """The "Traffic" section of a run report (:func:`.report.section`)."""
+        return traffic_section(run)
+
+    @classmethod
+    def console(cls, kpis: Mapping[str, Any], config: TrafficConfig) -> Table | None:
+        """The headline KPIs, preemption's only when it is enabled."""
+        return console_table(cls, kpis, config)
 
     @classmethod
     def check(cls, scenario: Any) -> list[Problem]:

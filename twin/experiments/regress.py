@@ -165,15 +165,25 @@ def run_plans(plans: list[Plan], executor: Executor, on_result: ResultCallback |
 
 
 def check(p: Plan, values: dict[str, list[float]]) -> list[Check]:
-    """Every expected KPI of ``p`` against this run's values."""
+    """Every expected KPI of ``p`` against this run's values.
+
+    A ``ci`` check passes when the mean over the replications lies within the recorded
+    half-width of the 95 % interval (plus the slack) of the expected value: the
+    minimum detectable effect of the check, fixed when it was recorded. Old sidecars
+    without ``recorded_half_width`` fall back to this run's half-width.
+    """
     assert p.expected is not None
     checks = []
     for kpi, entry in p.expected["kpis"].items():
         got = values.get(kpi, [])
         ci = mean_ci(got) if len(got) == p.reps else None  # a KPI missing in some replications has moved
+        # The tolerance is the half-width recorded with the expectation: the smallest change these
+        # replications can tell from a change of random streams. This run's own half-width would let
+        # a change that adds noise loosen its own check.
+        recorded_half = entry.get("recorded_half_width")
+        half = float(recorded_half) if isinstance(recorded_half, int | float) else (ci.half_width if ci else math.nan)
         checks.append(Check(p.file.stem, kpi, entry["check"], float(entry["value"]),
-                            ci.mean if ci else math.nan, ci.half_width if ci else math.nan,
-                            float(entry.get("slack", 0.0))))
+                            ci.mean if ci else math.nan, half, float(entry.get("slack", 0.0))))
     return checks
 
 

@@ -74,21 +74,24 @@ def _pip(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def installed_plugin(tmp_path: Path):
+    """The package installed into a temporary folder put on ``sys.path``, never into the environment."""
     source = tmp_path / "mine"
     (source / "mine_pkg").mkdir(parents=True)
     (source / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
     (source / "mine_pkg" / "__init__.py").write_text(MODULE)
+    target = tmp_path / "installed"
     # Offline when the build tools are here; otherwise pip builds in an isolated environment.
     isolation = ["--no-build-isolation"] if _can_build_offline() else []
-    done = _pip("install", "--no-deps", *isolation, "--quiet", str(source))
+    done = _pip("install", "--no-deps", *isolation, "--quiet", "--target", str(target), str(source))
     if done.returncode != 0:
         pytest.skip(f"cannot pip install a package here: {done.stderr.strip().splitlines()[-1:]}")
+    sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     policies._plugins_loaded = False
     try:
         yield
     finally:
-        _pip("uninstall", "--yes", "--quiet", DIST)
+        sys.path.remove(str(target))
         policies._REGISTRY.get("dispatch", {}).pop("lowest_id", None)
         sys.modules.pop("mine_pkg", None)
         importlib.invalidate_caches()

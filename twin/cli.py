@@ -7,6 +7,7 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from twin.errors import TwinError
+from twin.errors import Terminated, TwinError
 
 # Piped output (logs, CI) keeps wide tables readable instead of rich's 80-column default.
 console = Console() if sys.stdout.isatty() else Console(width=130)
@@ -108,8 +109,9 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from twin.experiments import simulate
-    from twin.experiments.outputs import write_run
+    from twin.experiments.outputs import default_folder, write_run
 
+    folder = _output_folder(args, default_folder(scenario.name, seed))  # before the work, not after
     hours = scenario.run.duration / 3600
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed:.1f}/{task.total:.1f} h simulated"), TimeElapsedColumn(),
@@ -120,7 +122,7 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
         except TwinError as exc:
             raise TwinError(f"{path}: {exc}") from None
         progress.update(task, completed=hours)
-    folder = write_run(result, Path(args.out) if args.out else None)
+    write_run(result, folder)
     _print_system_tables(result)
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items())
     console.print(f"{len(result.events):,} events; {timings}")
@@ -167,11 +169,14 @@ def _stamp() -> str:
 
 
 def _output_folder(args: argparse.Namespace, default: Path) -> Path:
-    """``--out`` or ``default``, refused before anything runs if it already holds files."""
-    folder = Path(args.out) if args.out else default
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise TwinError(f"{folder}: output folder exists and is not empty")
-    return folder
+    """``--out`` or ``default``, reserved for this command before anything runs.
+
+    ``--out`` is refused in one line if it is a file, holds files, cannot be written or
+    another command is writing it; a default name taken gets a suffix (``-2``, ``-3``, …).
+    """
+    from twin.experiments.folders import reserve
+
+    return reserve(Path(args.out), unique=False) if args.out else reserve(default, unique=True)
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -492,17 +497,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status after Ctrl-C (128 + SIGINT) and after SIGTERM (128 + SIGTERM), as a shell reports them.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated(f"signal {signum}")
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``timeout``, CI cancellation, ``docker stop``) takes the Ctrl-C path while a command runs."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (main() called from a thread): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    0 success, 1 a regression moved, 2 a user's mistake (one ``error:`` line),
+    130 after Ctrl-C and 143 after SIGTERM (finished runs are kept, temporary
+    files removed, worker processes ended).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["run"])
     try:
-        return args.handler(args)
+        with _sigterm_as_interrupt():
+            return args.handler(args)
     except TwinError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    finally:
+        from twin.experiments.folders import release_all
+
+        release_all()  # output folders reserved but not written (the command failed first)

@@ -97,7 +97,9 @@ def local_processes(workers: int | None = None) -> Iterator[ExecutorHandle]:
         context.set_forkserver_preload([WORKER_MODULE])
     except ValueError:  # no forkserver on this platform
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker.init_process)
+    # Each worker ends when this process ends, even by kill -9 (twin.experiments.lifeline).
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker.init_process,
+                               initargs=(os.getpid(),))
     try:
         yield ExecutorHandle(pool, "local processes", workers)
     except BaseException:
@@ -116,6 +118,13 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.terminate()
+    for process in processes:
+        process.join(1.0)
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+    # The pool's manager thread now sees its workers gone and releases the pool's locks and pipes.
+    pool.shutdown(wait=True)
 
 
 @contextmanager

@@ -2,16 +2,13 @@
 
 Everything is written into a hidden temporary folder beside the target and
 renamed into place at the end, so an interrupted or failed run leaves nothing
-half-written where a reader would look.
+half-written where a reader would look (:mod:`twin.experiments.folders`, which
+also reserves a folder before the run that fills it starts).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import pyarrow.parquet as pq
 import yaml
 
 import twin
-from twin.errors import TwinError
+from twin.experiments.folders import atomic_folder, reserve
 from twin.experiments.run import RunResult
 from twin.present.stored import side_table_path
 from twin.report.run_report import build_report
@@ -34,35 +31,10 @@ def resolved_yaml(result: RunResult) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def default_folder(result: RunResult, root: Path = Path("outputs")) -> Path:
-    """``outputs/<scenario>/<YYYYmmdd-HHMMSS>-seed<N>``."""
+def default_folder(name: str, seed: int, root: Path = Path("outputs")) -> Path:
+    """``outputs/<scenario>/<YYYYmmdd-HHMMSS>-seed<N>`` (reserve it with ``unique=True``: ``-2``, … if taken)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return root / str(result.scenario.name) / f"{stamp}-seed{result.seed}"
-
-
-@contextmanager
-def atomic_folder(folder: Path) -> Iterator[Path]:
-    """Yield a hidden temporary folder that becomes ``folder`` when the block ends without error.
-
-    Raises
-    ------
-    TwinError
-        If ``folder`` exists and is not empty (nothing is overwritten).
-    """
-    if folder.exists() and any(folder.iterdir()):
-        raise TwinError(f"{folder}: output folder exists and is not empty")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        yield tmp
-        if folder.exists():
-            folder.rmdir()
-        os.rename(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return root / str(name) / f"{stamp}-seed{seed}"
 
 
 def write_run(result: RunResult, folder: Path | None = None) -> Path:
@@ -73,7 +45,8 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
     ``report.md`` and ``figures/*.png``. The report is drawn from those files
     alone, as ``python run.py report FOLDER`` draws it again later.
     """
-    folder = default_folder(result) if folder is None else folder
+    if folder is None:
+        folder = reserve(default_folder(result.scenario.name, result.seed), unique=True)
     with atomic_folder(folder) as tmp:
         scenario_text = resolved_yaml(result)
         (tmp / "scenario.yaml").write_text(scenario_text)

@@ -6,23 +6,29 @@ only the missing ones (each distinct key once), writes each result to the store
 the moment it arrives, and returns one record per spec in the order given.
 
 Ctrl-C stops submitting, lets the runs already in progress finish and stores
-them, then stops; a second Ctrl-C abandons those too. Starting the same command
-again resumes from the store.
+them, then stops; a second Ctrl-C abandons those too. SIGTERM abandons them at
+once (:class:`~twin.errors.Terminated`). Starting the same command again resumes
+from the store. Two commands sharing a store (two sweeps started together) each
+compute a run only if the other has not claimed it, and pick up the other's
+results as they are stored.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
 import twin
-from twin.errors import TwinError
+from twin.errors import Terminated, TwinError
 from twin.experiments.identity import code_fingerprint, scenario_content, scenario_hash
+from twin.experiments.locks import FileLock
 from twin.experiments.store import ResultStore, scenario_yaml
 from twin.experiments.worker import run_kpis
 
@@ -58,6 +64,9 @@ class BatchStats:
     from_store: int = 0
     executed: int = 0
 
+
+#: Seconds between two looks for a run that another command sharing the store computes.
+SHARED_POLL_S = 0.5
 
 #: ``on_result(record, from_store)`` is called once per distinct run as it becomes available.
 ResultCallback = Callable[[dict[str, Any], bool], None]
@@ -111,6 +120,7 @@ def execute(specs: Sequence[RunSpec], executor: cf.Executor, store: ResultStore 
     stats.total = len(unique)
     done: dict[tuple[str, int], dict[str, Any]] = {}
     if store is not None:
+        store.check_writable()
         store.clean_temporary()
         for key in unique:  # every stored file is checked before any new run starts
             record = store.get(*key)
@@ -127,27 +137,74 @@ def execute(specs: Sequence[RunSpec], executor: cf.Executor, store: ResultStore 
             load(city.source, city.network)
     queue = deque(missing)
     running: dict[cf.Future, tuple[str, int]] = {}
+    claims: dict[tuple[str, int], FileLock] = {}  # runs this process computes (store.claim)
+    elsewhere: list[tuple[str, int]] = []  # runs another command sharing the store computes now
+
+    def shared(key: tuple[str, int], record: dict[str, Any]) -> None:
+        done[key] = record
+        stats.from_store += 1
+        on_result(record, True)
+
+    def take(key: tuple[str, int]) -> bool:
+        """Claim ``key`` in the store; ``False`` if another process computes it, or has just stored it."""
+        assert store is not None
+        claim = store.claim(*key)
+        if claim is None:
+            elsewhere.append(key)
+            return False
+        record = store.get(*key)  # stored by another command since we first looked
+        if record is not None:
+            claim.release()
+            shared(key, record)
+            return False
+        claims[key] = claim
+        return True
 
     def submit_more() -> None:
         # Only as many runs in flight as workers: Ctrl-C then waits for runs really running.
         while queue and (max_in_flight is None or len(running) < max_in_flight):
             key = queue.popleft()
-            running[executor.submit(run_kpis, unique[key].scenario.model_dump(), key[1])] = key
+            if store is None or take(key):
+                running[executor.submit(run_kpis, unique[key].scenario.model_dump(), key[1])] = key
+
+    def collect_elsewhere() -> None:
+        assert store is not None
+        for key in list(elsewhere):
+            record = store.get(*key)
+            if record is not None:
+                elsewhere.remove(key)
+                shared(key, record)
+            elif not store.claimed(*key):  # that command stopped without storing it: run it here
+                elsewhere.remove(key)
+                queue.append(key)
 
     try:
         submit_more()
-        while running:
-            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+        while running or elsewhere:
+            if running:
+                timeout = SHARED_POLL_S if elsewhere else None
+                finished, _ = cf.wait(running, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+            else:
+                time.sleep(SHARED_POLL_S)
+                finished = set()
             for future in finished:
                 key = running.pop(future)
                 done[key] = _finish(future, unique[key], key, store, stats, on_result, check_code)
+                if key in claims:
+                    claims.pop(key).release()
+            if elsewhere:
+                collect_elsewhere()
             submit_more()
+    except Terminated:
+        raise  # SIGTERM: what finished is stored already; runs in progress are abandoned
     except KeyboardInterrupt:
         _drain(running, unique, done, store, stats, on_result, check_code)
         raise
     finally:
         for future in running:
             future.cancel()
+        for claim in claims.values():
+            claim.release()
     return [done[key] for key in keys]
 
 
@@ -157,6 +214,10 @@ def _finish(future: cf.Future, spec: RunSpec, key: tuple[str, int], store: Resul
         result = future.result()
     except TwinError as exc:
         raise TwinError(f"{spec.scenario.name} (seed {spec.seed}): {exc}") from None
+    except BrokenProcessPool:
+        kept = " (the runs finished before it are in the store)" if store is not None else ""
+        raise TwinError(f"{spec.scenario.name} (seed {spec.seed}): a worker process ended abruptly, killed by a "
+                        f"signal or for lack of memory{kept}") from None
     if check_code and result["code"] != code_fingerprint():
         raise TwinError(f"worker {result['host']} runs other model code ({result['code']}) than this "
                         f"machine ({code_fingerprint()}); install the same version of the project there")

@@ -9,12 +9,16 @@ model code, :mod:`twin.experiments.identity`) and its seed::
       <scenario-hash>/
         scenario.yaml               the resolved scenario these runs belong to
         seed-<seed>.json            KPIs, timings, where and when it ran
+        seed-<seed>.lock            only while a process computes that run
 
 A page is written to a temporary file, flushed to disk and renamed into place
 (``os.replace``), so a run killed at any moment leaves either a whole page or
 none. A command started again finds the pages already written and runs only
-the missing ones. A page that cannot be read is reported with its path and left
-alone: it is the user's data, and only the user decides to delete it.
+the missing ones. While a process computes a run it holds ``seed-<seed>.lock``
+beside the page (:meth:`ResultStore.claim`), so two commands sharing a store
+(two sweeps of one scenario at once) compute each run once and share it. A
+page that cannot be read is reported with its path and left alone: it is the
+user's data, and only the user decides to delete it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import yaml
 
 from twin.errors import TwinError
+from twin.experiments.locks import FileLock
 
 #: Keys every stored record has.
 RECORD_KEYS = ("scenario_hash", "seed", "kpis", "timings_s", "code", "finished_at")
@@ -45,6 +50,43 @@ class ResultStore:
         self.root = Path(root)
         if self.root.exists() and not self.root.is_dir():
             raise TwinError(f"{self.root}: the result store must be a folder")
+
+    def check_writable(self) -> None:
+        """Create the store's folder now and write a probe file, so a store that cannot be
+        written is refused before anything runs.
+
+        Raises
+        ------
+        TwinError
+            One line naming the folder and the operating system's reason.
+        """
+        probe = self.root / f".probe.{os.getpid()}.tmp"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise _unwritable(self.root, exc) from None
+
+    def claim(self, scenario_hash: str, seed: int) -> FileLock | None:
+        """Take the run ``(scenario_hash, seed)`` for this process, or ``None`` if another process computes it.
+
+        Release the claim (:meth:`FileLock.release`) once the run is stored, or
+        abandoned; it also ends with the process, however the process ends.
+        """
+        path = self.path(scenario_hash, seed)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return FileLock.acquire(path.with_suffix(".lock"))
+        except OSError as exc:
+            raise _unwritable(path.parent, exc) from None
+
+    def claimed(self, scenario_hash: str, seed: int) -> bool:
+        """Whether some process computes the run ``(scenario_hash, seed)`` now."""
+        try:
+            return FileLock.is_held(self.path(scenario_hash, seed).with_suffix(".lock"))
+        except OSError:
+            return False
 
     def path(self, scenario_hash: str, seed: int) -> Path:
         """Where the run ``(scenario_hash, seed)`` is (or would be) stored."""
@@ -97,15 +139,18 @@ class ResultStore:
             The resolved scenario, written once beside the scenario's runs.
         """
         path = self.path(record["scenario_hash"], record["seed"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if scenario_yaml is not None and not (path.parent / "scenario.yaml").exists():
-            _write_atomic(path.parent / "scenario.yaml", scenario_yaml)
-        _write_atomic(path, json.dumps(record, indent=1, default=float))
-        line = "\t".join((str(record["finished_at"]), "stored", str(record["scenario_hash"]),
-                          f"seed={record['seed']}", f"host={record.get('host', '')}",
-                          f"pid={record.get('pid', '')}"))
-        with (self.root / "runs.log").open("a") as log:
-            log.write(line + "\n")  # one short append: whole lines even with concurrent writers
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if scenario_yaml is not None and not (path.parent / "scenario.yaml").exists():
+                _write_atomic(path.parent / "scenario.yaml", scenario_yaml)
+            _write_atomic(path, json.dumps(record, indent=1, default=float))
+            line = "\t".join((str(record["finished_at"]), "stored", str(record["scenario_hash"]),
+                              f"seed={record['seed']}", f"host={record.get('host', '')}",
+                              f"pid={record.get('pid', '')}"))
+            with (self.root / "runs.log").open("a") as log:
+                log.write(line + "\n")  # one short append: whole lines even with concurrent writers
+        except OSError as exc:
+            raise _unwritable(path.parent, exc) from None
         return path
 
     def clean_temporary(self) -> int:
@@ -117,6 +162,11 @@ class ResultStore:
                 tmp.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _unwritable(folder: Path, exc: OSError) -> TwinError:
+    where = f" ({exc.filename})" if exc.filename and Path(str(exc.filename)) != folder else ""
+    return TwinError(f"{folder}: cannot write the result store: {exc.strerror or type(exc).__name__}{where}")
 
 
 def _alive(pid: int) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from twin.city import City, load
 from twin.experiments.identity import code_fingerprint
+from twin.experiments.lifeline import exit_with
 from twin.experiments.run import simulate
 from twin.scenario.schema import Scenario
 
@@ -33,16 +34,24 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot store a KPI of type {type(value).__name__}")
 
 
-def init_process() -> None:
+def init_process(command_pid: int | None = None) -> None:
     """Prepare a worker process; safe to call more than once.
 
     Ctrl-C is left to the parent (it stops submitting and stores what finished),
     and Numba kernels use one thread: the executor already puts one run on each core.
+
+    Parameters
+    ----------
+    command_pid : int, optional
+        The process of the command that started this worker: the worker ends when
+        it ends (:mod:`twin.experiments.lifeline`), even after a ``kill -9``.
     """
     global _READY
     if _READY:
         return
     _READY = True
+    if command_pid is not None:
+        exit_with(command_pid)
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread (a threaded executor): nothing to do

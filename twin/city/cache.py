@@ -104,6 +104,7 @@ def load(key: str) -> City | None:
                 signal_nodes=data["signal_nodes"], crossing_nodes=data["crossing_nodes"],
                 population_weight=data["population_weight"],
                 population_basis=meta["population_basis"], facilities=facilities)
-    except (OSError, ValueError, KeyError, json.JSONDecodeError):
-        # A damaged entry is rebuilt rather than trusted.
+    except Exception:
+        # Whatever the damage (truncated: BadZipFile or EOFError; a flipped bit: a CRC or zlib error;
+        # a foreign file: KeyError, ValueError), the entry is rebuilt rather than trusted.
         return None

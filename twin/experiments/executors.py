@@ -23,12 +23,16 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import socket
+import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from twin.errors import TwinError
 
@@ -138,18 +142,53 @@ def dask_local(workers: int) -> Iterator[ExecutorHandle]:
     # No dashboard, so no use for the workers' monitoring: the statistical profiler samples the
     # running task's stack every 10 ms and the event loop ticks every 20 ms, each taking the GIL
     # from a pure-Python simulation (several percent of its time).
-    with dask.config.set({"distributed.worker.profile.enabled": False,
-                          "distributed.admin.tick.interval": "500ms",
-                          "distributed.admin.system-monitor.interval": "2s",
-                          "distributed.admin.system-monitor.gil.enabled": False,
-                          "distributed.worker.memory.monitor-interval": "1s"}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+    held = _HeldSignals()
     try:
+        with dask.config.set({"distributed.worker.profile.enabled": False,
+                              "distributed.admin.tick.interval": "500ms",
+                              "distributed.admin.system-monitor.interval": "2s",
+                              "distributed.admin.system-monitor.gil.enabled": False,
+                              "distributed.worker.memory.monitor-interval": "1s"}), warnings.catch_warnings():
+            # Its health-check HTTP server (on 127.0.0.1) takes another port when 8787 is busy: nothing to say.
+            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+    except BaseException:
+        held.release()
+        raise
+    try:
+        held.release()  # a Ctrl-C or SIGTERM received while the cluster started is raised here
         with Client(cluster) as client:
             yield ExecutorHandle(client.get_executor(pure=False), "Dask local cluster", workers)
     finally:
         cluster.close()
+
+
+class _HeldSignals:
+    """Hold back Ctrl-C and SIGTERM from now until :meth:`release`, then deliver them.
+
+    A Dask cluster interrupted while it starts cannot be closed (its ``close``
+    asserts that every worker started) and Dask's exit hook then prints a
+    traceback; so the cluster starts whole (a few seconds), then stops whole.
+    Only in the main thread, where Python runs signal handlers.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self.previous[signum] = signal.signal(signum, lambda s, frame: self.received.append(s))
+
+    def release(self) -> None:
+        """Restore the handlers, and deliver each signal received meanwhile (once)."""
+        previous, self.previous = self.previous, {}
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(self.received):
+            signal.raise_signal(signum)
 
 
 def check_reachable(address: str) -> None:

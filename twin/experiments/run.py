@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,9 @@ import pandas as pd
 from pydantic import BaseModel
 
 from twin.city import City, load
+from twin.errors import TwinError
 from twin.scenario.systems import SYSTEMS
+from twin.sim.arguments import check_seed
 from twin.sim.model import CityModel
 
 
@@ -26,6 +29,19 @@ class RunResult:
     timeseries: pd.DataFrame
     kpis: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _check_scenario(scenario: object) -> None:
+    """Refuse a path, a dict or anything else that is not a validated scenario, in one line."""
+    if isinstance(scenario, BaseModel) and hasattr(scenario, "run") and hasattr(scenario, "city"):
+        return
+    if isinstance(scenario, (str, os.PathLike)):
+        hint = "load it first: twin.scenario.load_scenario(path)"
+    elif isinstance(scenario, dict):
+        hint = "validate it first: twin.scenario.Scenario.model_validate(data)"
+    else:
+        hint = "twin.scenario.load_scenario(path) gives one"
+    raise TwinError(f"scenario: expected a validated scenario, got {type(scenario).__name__}; {hint}")
 
 
 def build_model(scenario: BaseModel, seed: int, city: City | None = None) -> CityModel:
@@ -55,8 +71,17 @@ def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None 
         An already loaded city (replications reuse it).
     on_progress : callable, optional
         Called with the simulated time (s) as the run advances.
+
+    Raises
+    ------
+    TwinError
+        ``scenario`` is not a validated scenario, ``seed`` not an integer in
+        ``0 .. 2**64 - 1``, or a problem with the scenario's city.
     """
-    seed = scenario.run.seed if seed is None else seed
+    _check_scenario(scenario)
+    seed = check_seed(scenario.run.seed if seed is None else seed)
+    if city is not None and not isinstance(city, City):
+        raise TwinError(f"city: expected a twin.city.City (twin.city.load(...)), got {type(city).__name__}")
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if city is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +61,11 @@ class ResultStore:
         TwinError
             One line naming the folder and the operating system's reason.
         """
-        probe = self.root / f".probe.{os.getpid()}.tmp"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe.write_text("")
-            probe.unlink()
+            handle, probe = tempfile.mkstemp(dir=self.root, prefix=".probe.", suffix=".tmp")
+            os.close(handle)
+            os.unlink(probe)
         except OSError as exc:
             raise _unwritable(self.root, exc) from None
 

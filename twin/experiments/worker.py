@@ -43,8 +43,9 @@ def init_process(command_pid: int | None = None) -> None:
     Parameters
     ----------
     command_pid : int, optional
-        The process of the command that started this worker: the worker ends when
-        it ends (:mod:`twin.experiments.lifeline`), even after a ``kill -9``.
+        The process of the command that started this worker (a local pool): the
+        worker ends when it ends (:mod:`twin.experiments.lifeline`), even after a
+        ``kill -9``, and ends cleanly on the SIGTERM with which it abandons a run.
     """
     global _READY
     if _READY:
@@ -54,11 +55,27 @@ def init_process(command_pid: int | None = None) -> None:
         exit_with(command_pid)
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if command_pid is not None:
+            signal.signal(signal.SIGTERM, _exit_cleanly)
     except ValueError:  # not the main thread (a threaded executor): nothing to do
         pass
     import numba
 
     numba.set_num_threads(1)
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    """End the worker now, but release its named semaphores first.
+
+    Numba's thread launch creates a multiprocessing lock in each worker; a worker
+    ended without its exit handlers leaves that lock to multiprocessing's resource
+    tracker, which then warns about "leaked semaphore objects". (A worker's task
+    catches every exception, so raising ``SystemExit`` here would not end it.)
+    """
+    from multiprocessing import util
+
+    util._exit_function()  # what multiprocessing runs at a process's normal exit
+    os._exit(128 + signum)
 
 
 def city_of(source: str, network: str) -> City:

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from twin.city import City
 from twin.errors import TwinError
 from twin.sim import queries
+from twin.sim.arguments import check_seconds, check_seed
 from twin.sim.bus import EventBus
 from twin.sim.events import Event
 from twin.sim.queries import Query
@@ -49,12 +50,21 @@ class CityModel(mesa.Model):
 
     def __init__(self, city: City, *, start: datetime, seed: int, duration_s: float,
                  warmup_s: float = 0.0) -> None:
+        seed = check_seed(seed)
+        duration_s = check_seconds(duration_s, "duration_s", positive=True)
+        warmup_s = check_seconds(warmup_s, "warmup_s")
+        if warmup_s >= duration_s:
+            raise TwinError(f"warmup_s: must be shorter than duration_s ({duration_s:g} s), got {warmup_s:g} s")
+        if not isinstance(city, City):
+            raise TwinError(f"city: expected a twin.city.City (twin.city.load(...)), got {type(city).__name__}")
+        if not isinstance(start, datetime):
+            raise TwinError(f"start: expected a datetime, got {type(start).__name__} {start!r:.60}")
         super().__init__(seed=seed)
         self.city = city
         self.start = start
         self.seed = seed
-        self.duration_s = float(duration_s)
-        self.warmup_s = float(warmup_s)
+        self.duration_s = duration_s
+        self.warmup_s = warmup_s
         self.env = simpy.Environment()
         self.streams = RandomStreams(seed)
         self.bus = EventBus()
@@ -197,6 +207,10 @@ class CityModel(mesa.Model):
         on_progress : callable, optional
             Called with the simulated time every ``progress_every`` seconds.
         """
+        sample_every = check_seconds(sample_every, "sample_every", positive=True)
+        progress_every = check_seconds(progress_every, "progress_every", positive=True)
+        if until is not None:
+            until = check_seconds(until, "until")
         self.prepare()
         reporters = {"time_s": lambda m: m.now, **self._reporters}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)

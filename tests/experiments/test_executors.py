@@ -52,7 +52,7 @@ def test_a_malformed_scheduler_address_is_named(tmp_path: Path, capsys: pytest.C
     assert main(["compare", str(path), str(path), "--scheduler", "localhost:8786", "--no-store",
                  "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err == "error: --scheduler: expected tcp://HOST:PORT, got 'localhost:8786'\n"
+    assert err == "error: --scheduler: expected tcp://HOST:PORT or tls://HOST:PORT, got 'localhost:8786'\n"
     assert not (tmp_path / "out").exists()
 
 

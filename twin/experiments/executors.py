@@ -198,7 +198,7 @@ def check_reachable(address: str) -> None:
     and unknown hosts are reported before any scenario is loaded.
     """
     if not _ADDRESS.match(address):
-        raise TwinError(f"--scheduler: expected tcp://HOST:PORT, got {address!r}")
+        raise TwinError(f"--scheduler: expected tcp://HOST:PORT or tls://HOST:PORT, got {address!r}")
     host, port = address.split("://", 1)[1].rsplit(":", 1)
     try:
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
@@ -210,17 +210,30 @@ def check_reachable(address: str) -> None:
 
 async def _handshake(address: str) -> None:
     from distributed.comm import connect
+    from distributed.security import Security
 
-    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S), CONNECT_TIMEOUT_S + 1)
+    # TLS settings (certificates) come from Dask's configuration, as for the Client: Security() reads them.
+    arguments = Security().get_connection_args("client")
+    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S, **arguments), CONNECT_TIMEOUT_S + 1)
     await comm.close()
 
 
 @contextmanager
 def dask_remote(address: str) -> Iterator[ExecutorHandle]:
-    """The workers of the Dask scheduler at ``address`` (``tcp://HOST:PORT``)."""
+    """The workers of the Dask scheduler at ``address`` (``tcp://HOST:PORT`` or ``tls://HOST:PORT``).
+
+    For ``tls://``, the client's certificates come from Dask's configuration
+    (``distributed.comm.tls.ca-file``, ``.client.cert``, ``.client.key``; or the
+    ``DASK_DISTRIBUTED__COMM__TLS__…`` environment variables).
+    """
     check_reachable(address)
     from distributed import Client
+    from distributed.security import Security
 
+    if address.startswith("tls://") and not Security().tls_client_cert:
+        raise TwinError(f"--scheduler: {address} needs this machine's TLS certificates: set "
+                        "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and "
+                        "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (or distributed.comm.tls in Dask's configuration)")
     logging.getLogger("distributed").setLevel(logging.CRITICAL)  # our one-line error says it all
     try:
         # Dask's handshake alone first: a failed Client lingers for seconds while it closes.

@@ -13,19 +13,20 @@ from twin.sim.system import available
 TWIN = Path(__file__).resolve().parents[1] / "twin"
 
 #: Packages above the systems: they learn about systems only through the System class.
-GENERIC = ("experiments", "report", "present", "scenario")
+GENERIC = ("experiments", "report", "present", "scenario", "viewer")
 
 
 def _sections() -> list[str]:
     return sorted(available())
 
 
-@pytest.mark.parametrize("package", ["experiments", "report"])
+@pytest.mark.parametrize("package", ["experiments", "report", "viewer"])
 def test_no_system_is_named_in_experiments_or_reports(package: str) -> None:
-    """Not in code, comments or docstrings: ``grep -w`` for every section name finds nothing."""
+    """Not in code, comments or docstrings: ``grep -w`` for every section name finds nothing
+    (the viewer's page included: its HTML, CSS and JavaScript)."""
     pattern = re.compile(r"\b(" + "|".join(_sections()) + r")\b")
     hits = [f"{path.relative_to(TWIN)}:{number}: {line.strip()}"
-            for path in sorted((TWIN / package).rglob("*.py"))
+            for path in sorted(p for p in (TWIN / package).rglob("*") if p.suffix in (".py", ".html", ".css", ".js"))
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if pattern.search(line)]
     assert not hits, "system names in generic code:\n" + "\n".join(hits)

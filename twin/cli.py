@@ -186,6 +186,35 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _view(args: argparse.Namespace) -> int:
+    """Serve the browser replay of one run, or of two side by side, until Ctrl-C."""
+    from twin.viewer.data import pair_warning, read_sources
+    from twin.viewer.server import DEFAULT_PORT, bind, serve
+
+    folders = [Path(args.folder)] + ([Path(args.other)] if args.other else [])
+    console.print(f"reading {' and '.join(map(str, folders))}…", highlight=False)
+    sources = read_sources(folders)
+    warning = pair_warning(sources)
+    if warning:
+        console.print(f"note: {warning}")
+    port = DEFAULT_PORT if args.port is None else args.port
+    sock = bind(args.host, port, fallback=args.port is None)  # the default port taken: any free one
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"note: listening on {args.host}: other machines can reach this page")
+
+    def ready(url: str) -> None:
+        console.print(f"replay: {url} (Ctrl-C to stop)", highlight=False)
+
+    try:
+        serve(sources, sock, open_browser=not args.no_browser, on_ready=ready)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    console.print("viewer stopped")
+    return 0
+
+
 def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 
@@ -496,6 +525,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="RUN_DIR holds --reps replications: run replication I again with its seed and report "
                              "it (written to RUN_DIR/replication-I)")
     report.set_defaults(handler=_report)
+
+    view = commands.add_parser(
+        "view", help="replay a run in the browser (two runs of one city: side by side on one clock)",
+        description="Serve a local web page that replays a stored run: the roads, incidents appearing,\n"
+                    "units moving, the queue, a clock and KPIs over time. Give two run folders of the\n"
+                    "same city (a scenario and its variant, same seed) to see them side by side.",
+        epilog="Examples:\n  python run.py view outputs/baseline/20261102-000000-seed1\n"
+               "  python run.py view RUN_A RUN_B --port 8800 --no-browser",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    view.add_argument("folder", metavar="RUN_DIR", help="a folder written by `run` (outputs/<scenario>/<run-id>)")
+    view.add_argument("other", metavar="RUN_B", nargs="?", help="a second run folder of the same city, shown beside")
+    view.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default: 127.0.0.1, this machine only)")
+    view.add_argument("--port", type=_non_negative, metavar="N",
+                      help="port (default: 8765, or any free one if taken; 0: any free one)")
+    view.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    view.set_defaults(handler=_view)
 
     regress = commands.add_parser("regress", help="run the regression scenarios and check their KPIs (CI)")
     regress.add_argument("names", nargs="*", metavar="NAME", help="only these scenarios (file stems; default: all)")

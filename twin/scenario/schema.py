@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, create_model, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, create_model, field_validator, model_validator
 
 from twin.city.sources import parse_source
 from twin.errors import TwinError
@@ -44,6 +44,8 @@ class CitySettings(StrictModel):
     @field_validator("source")
     @classmethod
     def _known_kind(cls, source: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 for c in source):
+            raise ValueError("must not hold control characters (a NUL, a newline)")
         try:
             parse_source(source)
         except TwinError as exc:
@@ -68,6 +70,29 @@ class RunSettings(StrictModel):
         return self
 
 
+#: Longest scenario name: it names output folders (most file systems allow 255 bytes a component).
+MAX_NAME = 100
+
+
+def plain_name(name: str | None) -> str | None:
+    """``name`` if it can name a folder under ``outputs/`` as it is, else ``ValueError``.
+
+    A scenario's name becomes a folder name: it must be one plain component, not a path
+    (no ``/`` or ``\\``, not ``.`` or ``..``), without control characters (NUL among them),
+    without spaces at either end, and at most :data:`MAX_NAME` characters. It is refused
+    rather than rewritten, so that the folder is named as the scenario says.
+    """
+    if name is None:
+        return name
+    bad = [c for c in name if ord(c) < 32 or ord(c) == 127]
+    if not name.strip() or name in (".", "..") or "/" in name or "\\" in name or bad or name != name.strip():
+        raise ValueError("must be a plain name for the output folder: not empty, no '/' or '\\', not '.' or '..', "
+                         "no control characters, no spaces at either end")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters (it names the output folder), got {len(name):,}")
+    return name
+
+
 def _city(value: Any) -> Any:
     return {"source": value} if isinstance(value, str) else value
 
@@ -78,7 +103,7 @@ def scenario_model() -> type[StrictModel]:
     return create_model(
         "Scenario",
         __base__=StrictModel,
-        name=(str | None, None),
+        name=(Annotated[str | None, AfterValidator(plain_name)], None),
         description=(str, ""),
         city=(Annotated[CitySettings, BeforeValidator(_city)], CitySettings()),
         run=(RunSettings, RunSettings()),

@@ -16,6 +16,7 @@ what it says.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -33,6 +34,7 @@ from pydantic import (
 
 from twin.errors import TwinError
 from twin.sim import policies
+from twin.sim.budget import EVENTS_PER_INCIDENT
 from twin.sim.system import Problem
 
 
@@ -89,9 +91,14 @@ def merge_over(base: Mapping[str, Any], written: Mapping[str, Any]) -> dict[str,
 
 
 class StrictModel(BaseModel):
-    """A pydantic model that rejects unknown keys and is immutable."""
+    """A pydantic model that rejects unknown keys and non-finite numbers, and is immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ``allow_inf_nan=False`` applies to every float the model validates, in nested
+    models, lists, mappings and ``Annotated`` floats alike: YAML's ``.inf`` and
+    ``.nan`` would otherwise pass every bound (``inf >= 0``) and fail hours into a run.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Duration(StrictModel):
@@ -131,6 +138,23 @@ class Duration(StrictModel):
         return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), size)
 
 
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """The path (``".a[0]"``) of the first non-finite float inside ``value``, or ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if isinstance(value, Mapping):
+        items: Any = ((f".{key}", item) for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"[{i}]", item) for i, item in enumerate(value))
+    else:
+        return None
+    for step, item in items:
+        found = _non_finite(item, where + step)
+        if found is not None:
+            return found
+    return None
+
+
 class PolicyChoice(StrictModel):
     """A policy of one concern by registered name, with its keyword parameters.
 
@@ -146,6 +170,10 @@ class PolicyChoice(StrictModel):
 
     @model_validator(mode="after")
     def _registered(self) -> PolicyChoice:
+        where = _non_finite(self.params)
+        if where is not None:
+            # Policies take their parameters as plain keywords: refuse .inf and .nan here, for all of them.
+            raise ValueError(f"params{where}: must be a finite number")
         try:
             policies.create(self.concern, self.name, self.params)
         except TwinError as exc:
@@ -196,3 +224,11 @@ def reported_type_problems(scenario: Any, path: str, incident_type: str, what: s
                         f"is {kind.arrivals!r}, so emergency response draws {incident_type!r} incidents of its own "
                         f"as well as receiving {what} ({path}): set it to 'external'")]
     return []
+
+
+def reported_incident_events(scenario: Any) -> float:
+    """Events one incident that a system reports to emergency response (``IncidentReported``)
+    sets off, for a system's :meth:`~twin.sim.system.System.estimate`: the report itself and,
+    with a ``response`` section to serve it, the handling's
+    (:data:`twin.sim.budget.EVENTS_PER_INCIDENT`)."""
+    return 1.0 + (EVENTS_PER_INCIDENT if getattr(scenario, "response", None) is not None else 0.0)

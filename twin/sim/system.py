@@ -14,7 +14,8 @@ the engine need to know about it, so that adding a system costs one folder:
 * ``outputs()`` — side tables its report needs (where the stations are), kept in the run folder;
 * ``kpi_rules``, ``headline``, ``hourly`` — how to read its KPIs: better or worse, label, unit;
 * ``report(run)``, ``console(kpis, config)``, ``comparison(view)`` — its part of a run
-  report (drawn from the stored run alone), of the console table and of a comparison.
+  report (drawn from the stored run alone), of the console table and of a comparison;
+* ``replay(run)`` — what the browser replay of a stored run shows of it (``python run.py view``).
 
 Systems are found through the ``twin.systems`` entry-point group, the built-in
 ones too (see ``pyproject.toml``)::
@@ -44,6 +45,7 @@ from twin.errors import TwinError
 if TYPE_CHECKING:
     from twin.present.comparison import ComparisonView
     from twin.present.kpis import HourlyFamily, KpiRule
+    from twin.present.replay import Replay
     from twin.present.stored import StoredRun
     from twin.present.tables import Section, Table
     from twin.sim.model import CityModel
@@ -151,6 +153,12 @@ class System:
     def comparison(cls, view: ComparisonView) -> list[Section]:
         """Sections of its own in a comparison report, beyond the headline KPIs and hourly families."""
         return []
+
+    @classmethod
+    def replay(cls, run: StoredRun) -> Replay | None:
+        """What the browser replay shows of the system: sites, markers, movers, numbers over time
+        (:mod:`twin.present.replay`), drawn from the stored run alone (None: nothing)."""
+        return None
 
     @classmethod
     def label_context(cls, config: BaseModel) -> dict[str, str]:

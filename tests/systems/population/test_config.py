@@ -43,7 +43,7 @@ def write(tmp: Path, body: str) -> Path:
     (schedule("weekend", [("home", "00:00", "12:00"), ("other", "11:00", "20:00")]),
      "blocks 0 and 1 overlap 11:00–12:00; 20:00–24:00 is not covered"),
     ("population:\n  schedules:\n    weekday:\n      - {activity: nap, start: '00:00', end: '24:00'}\n",
-     "population.schedules.weekday.0.activity: "),
+     "population.schedules.weekday[0].activity: "),
     ("population:\n  schedules:\n    weekday:\n      - {activity: home, start: '00:00', end: '25:00'}\n",
      "'25:00' is not a time of day between 00:00 and 24:00"),
     (schedule("weekday", [("home", "00:00", "24:00"), ("work", "10:00", "10:00")]),
@@ -66,7 +66,7 @@ def test_memory_message_says_how_much_is_needed() -> None:
 
 
 def test_a_scenario_without_population_has_none(tmp_path: Path) -> None:
-    scenario = load_scenario(write(tmp_path, "run: {duration: 1h}\n"))
+    scenario = load_scenario(write(tmp_path, "run: {duration: 1h}\nresponse: {}\n"))
     assert scenario.population is None
     assert load_scenario(write(tmp_path, "population: {size: 10}\n")).population.size == 10
 

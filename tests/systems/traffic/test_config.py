@@ -43,7 +43,7 @@ BAD = {
     "negative per_day": ("collisions: {per_day: -3}",
                          "traffic.collisions.per_day: Input should be greater than or equal to 0, got -3"),
     "bad profile": ("volumes: {hour_profile: [1, 2]}", "traffic.volumes.hour_profile: List should have at least 24"),
-    "priority": ("preemption: {priorities: [4]}", "traffic.preemption.priorities.0: Input should be 1, 2 or 3"),
+    "priority": ("preemption: {priorities: [4]}", "traffic.preemption.priorities[0]: Input should be 1, 2 or 3"),
     "refresh": ("refresh_s: 10", "traffic.refresh_s: Input should be greater than or equal to 60, got 10"),
     "misspelt key": ("preemtion: {enabled: true}", "traffic.preemtion: unknown key; did you mean 'preemption'?"),
 }

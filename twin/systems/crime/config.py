@@ -49,7 +49,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from twin.calibration.files import parameter_file, value_from_file
-from twin.sim.config import StrictModel, reported_type_problems
+from twin.sim.budget import Estimate
+from twin.sim.config import StrictModel, reported_incident_events, reported_type_problems
 from twin.sim.system import Problem
 
 #: Crime multipliers by hour of day (00:00 first): the response system's default
@@ -188,3 +189,14 @@ def check_scenario(scenario: Any) -> list[Problem]:
     for name in config.types:
         problems += reported_type_problems(scenario, f"crime.types.{name}", name, "the crime system's crimes")
     return problems
+
+
+def estimate(scenario: Any, nodes: int | None) -> Estimate:
+    """What the ``crime`` section costs a run (:meth:`twin.sim.system.System.estimate`): each
+    crime publishes ``CrimeCommitted`` and a report (and its handling, with a response section);
+    the intensity is updated every ``tick_s``. ``per_day`` is what the scale is fitted to;
+    a given ``calibration.base`` is not counted."""
+    config: CrimeConfig = scenario.crime
+    duration = scenario.run.duration
+    crimes = config.per_day * duration / 86400
+    return Estimate.of({}, events=crimes * (1 + reported_incident_events(scenario)), steps=duration / config.tick_s)

@@ -38,6 +38,7 @@ from twin.kernels.workspace import make_workspace
 from twin.present.comparison import ComparisonView
 from twin.present.stored import StoredRun
 from twin.present.tables import Section
+from twin.sim.budget import Estimate
 from twin.sim.events import IncidentReported
 from twin.sim.model import CityModel
 from twin.sim.queries import (
@@ -47,7 +48,7 @@ from twin.sim.queries import (
     UNITS_PER_NODE,
 )
 from twin.sim.system import Problem, System
-from twin.systems.crime.config import CrimeConfig, check_scenario
+from twin.systems.crime.config import CrimeConfig, check_scenario, estimate
 from twin.systems.crime.events import CrimeCalibrated, CrimeCommitted
 from twin.systems.crime.kpis import crime_kpis
 from twin.systems.crime.report import HEADLINE, HOURLY, RULES
@@ -83,6 +84,11 @@ class CrimeSystem(System):
     def check(cls, scenario: Any) -> list[Problem]:
         """Mistakes between the ``crime`` section and the others (:func:`.config.check_scenario`)."""
         return check_scenario(scenario)
+
+    @classmethod
+    def estimate(cls, scenario: Any, nodes: int | None) -> Estimate:
+        """Events of the crimes and ticks (:func:`.config.estimate`)."""
+        return estimate(scenario, nodes)
 
     def install(self, model: CityModel, config: CrimeConfig) -> None:
         """Prepare the arrays and the road graph of guardians' reach; start the tick process.

@@ -34,11 +34,12 @@ Times are seconds, powers watts, lengths metres.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from twin.sim.budget import Estimate
 from twin.sim.config import Duration, PolicyChoice, StrictModel
 from twin.systems.lighting import policies as _policies  # noqa: F401  (registers the built-in policies)
 from twin.systems.lighting.presence import DEFAULT_ACTIVITY
@@ -139,3 +140,12 @@ class LightingConfig(StrictModel):
             raise ValueError(f"report_every_s ({self.report_every_s:g}) must be a multiple of tick_s "
                              f"({self.tick_s:g})")
         return self
+
+
+def estimate(scenario: Any, nodes: int | None) -> Estimate:
+    """What the ``lighting`` section costs a run (:meth:`twin.sim.system.System.estimate`): a
+    level update every ``tick_s`` (which may publish a change) and an energy summary every
+    ``report_every_s``. The lights themselves depend on the city's roads and are not counted."""
+    config: LightingConfig = scenario.lighting
+    duration = scenario.run.duration
+    return Estimate.of({}, events=duration / config.report_every_s, steps=duration / config.tick_s)

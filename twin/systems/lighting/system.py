@@ -39,12 +39,13 @@ from twin.present.comparison import ComparisonView
 from twin.present.stored import StoredRun
 from twin.present.tables import Section
 from twin.sim import policies
+from twin.sim.budget import Estimate
 from twin.sim.events import Event
 from twin.sim.model import CityModel
 from twin.sim.queries import CRIME_LIGHT_MULTIPLIER_PER_NODE, LIGHT_LEVEL_PER_NODE, PEOPLE_PER_NODE
 from twin.sim.system import System
 from twin.systems.lighting.comparison import PolicyComparison, run_label
-from twin.systems.lighting.config import LightingConfig
+from twin.systems.lighting.config import LightingConfig, estimate
 from twin.systems.lighting.crime import crime_multiplier
 from twin.systems.lighting.events import (
     LightFailed,
@@ -91,6 +92,11 @@ class LightingSystem(System):
     def label_context(cls, config: LightingConfig) -> dict[str, str]:
         """The currency of the costs, for their labels."""
         return label_context(config)
+
+    @classmethod
+    def estimate(cls, scenario: Any, nodes: int | None) -> Estimate:
+        """Memory and steps of the section (:func:`.config.estimate`)."""
+        return estimate(scenario, nodes)
 
     def install(self, model: CityModel, config: LightingConfig) -> None:
         """Place the lights, pick the policy, offer the queries and start the tick process."""

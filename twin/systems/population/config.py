@@ -39,7 +39,6 @@ Sources of the defaults
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Annotated, Any, Literal
 
@@ -51,6 +50,8 @@ from pydantic import (
     model_validator,
 )
 
+from twin.sim.budget import Estimate
+from twin.sim.budget import available_memory as shared_available_memory
 from twin.sim.config import StrictModel
 from twin.systems.population.people import bytes_per_person
 
@@ -223,11 +224,24 @@ class PopulationConfig(StrictModel):
 
 
 def available_memory() -> int | None:
-    """Physical memory available now, bytes (``None`` where the system does not say)."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    """Memory a run may still allocate now, bytes: the least of the free memory and the room under
+    ``RLIMIT_AS`` and the cgroup's limit (:func:`twin.sim.budget.available_memory`; ``None`` where
+    the system says none of them)."""
+    memory = shared_available_memory()
+    return None if memory is None else int(memory.bytes)
+
+
+def estimate(scenario: Any, nodes: int | None) -> Estimate:
+    """What the ``population`` section costs a run (:meth:`twin.sim.system.System.estimate`): the
+    people's table, and where the city's size is known the snapshots of people per node (4 bytes a
+    node every ``snapshot_every_s``); a movement step every ``tick_s``."""
+    config: PopulationConfig = scenario.population
+    duration = scenario.run.duration
+    items = {f"{config.size:,} people": float(config.size * bytes_per_person())}
+    if nodes is not None and config.snapshot_every_s is not None:
+        snapshots = duration / config.snapshot_every_s
+        items[f"{snapshots:,.0f} snapshots of {nodes:,} nodes"] = snapshots * nodes * 4.0
+    return Estimate.of(items, steps=duration / config.tick_s)
 
 
 def _gb(n_bytes: float) -> str:

@@ -50,6 +50,7 @@ from twin.kernels.movement import (
 from twin.present.console import kpi_table
 from twin.present.stored import StoredRun
 from twin.present.tables import Section, Table
+from twin.sim.budget import Estimate
 from twin.sim.events import EvacuationOrdered
 from twin.sim.model import CityModel
 from twin.sim.queries import PEOPLE_COUNTS, PEOPLE_PER_NODE
@@ -59,6 +60,7 @@ from twin.systems.population.config import (
     Block,
     PopulationConfig,
     available_memory,
+    estimate,
 )
 from twin.systems.population.events import PeopleDirected, ShelterReached
 from twin.systems.population.kpis import evacuation_kpis, travel_kpis
@@ -147,6 +149,11 @@ class PopulationSystem(System):
         """The snapshots of people per node that the report maps (``presence``)."""
         times, counts = self.presence_snapshots()
         return {"presence": presence_table(times, counts, self.model.start, self.model.warmup_s)}
+
+    @classmethod
+    def estimate(cls, scenario: Any, nodes: int | None) -> Estimate:
+        """Memory and steps of the section (:func:`.config.estimate`)."""
+        return estimate(scenario, nodes)
 
     def install(self, model: CityModel, config: PopulationConfig) -> None:
         """Build zones and trees, draw the people, settle them, start the tick process."""

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from twin.sim import policies
+from twin.sim.budget import EVENTS_PER_INCIDENT, Estimate
 from twin.sim.config import (
     Duration,
     HourProfile,
@@ -216,6 +217,14 @@ class ResponseConfig(StrictModel):
         defaults = {name: kind.model_dump() for name, kind in DEFAULT_TYPES.items()} if as_written(info) else {}
         return merge_over(defaults, table)
 
+    @field_validator("targets_s")
+    @classmethod
+    def _positive_targets(cls, targets: dict[int, float]) -> dict[int, float]:
+        for priority, target in targets.items():
+            if target <= 0:
+                raise ValueError(f"the target of priority {priority} must be positive (seconds), got {target:g}")
+        return targets
+
     @field_validator("lights_and_sirens")
     @classmethod
     def _speed_factors(cls, factors: dict[int, float]) -> dict[int, float]:
@@ -261,3 +270,42 @@ def check_scenario(scenario: Any) -> list[Problem]:
         if callable(check):
             problems += [Problem(f"response.{where}.params.{p.path}", p.message) for p in check(config)]
     return problems
+
+
+#: Memory of one unit (a mesa agent and its state), bytes: about 265 measured
+#: (tracemalloc over installing 30,000 units in central Helsinki).
+BYTES_PER_UNIT = 250
+#: Memory of one planned incident (its row in nine arrays), bytes: 72 measured.
+BYTES_PER_INCIDENT = 72
+def stations_with_units(fleet: UnitFleet) -> int:
+    """How many stations a fleet's units are based at, at least: the units fill the stations
+    in turn; ``auto`` on a city without facilities of the kind places ``ceil(count / 2)``."""
+    if fleet.count == 0:
+        return 0
+    if fleet.stations == "auto":
+        return -(-fleet.count // 2)
+    return min(fleet.count, len(fleet.stations))
+
+
+def estimate(scenario: Any, nodes: int | None) -> Estimate:
+    """What the ``response`` section costs a run (:meth:`twin.sim.system.System.estimate`).
+
+    Its units, its planned incidents and their events (the incidents other systems report
+    count with theirs), the hourly rates it draws them from, and where the city's size is
+    known a routing tree to every station with units (a time and a successor per node,
+    16 bytes) and a row of times to every hospital (8 bytes a node).
+    """
+    config: ResponseConfig = scenario.response
+    duration = scenario.run.duration
+    units = sum(fleet.count for fleet in config.units.values())
+    drawn = any(kind.arrivals == "poisson" for kind in config.incident_types.values())
+    incidents = config.arrivals.per_day * duration / 86400 if drawn else 0.0
+    items = {f"{units:,} units": units * BYTES_PER_UNIT,
+             f"{incidents:,.0f} incidents": incidents * BYTES_PER_INCIDENT,
+             "hourly rates": duration / 3600 * 24}
+    if nodes is not None:
+        trees = sum(stations_with_units(fleet) for fleet in config.units.values())
+        hospitals = 1 if config.hospitals == "auto" else len(config.hospitals)
+        items[f"{trees:,} routing trees over {nodes:,} nodes"] = trees * nodes * 16.0
+        items[f"{hospitals:,} hospitals' travel times"] = hospitals * nodes * 8.0
+    return Estimate.of(items, events=incidents * EVENTS_PER_INCIDENT)

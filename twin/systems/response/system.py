@@ -13,6 +13,7 @@ from twin.city import City
 from twin.city.routing import Router
 from twin.errors import TwinError
 from twin.kernels.trees import advance_on_tree
+from twin.present.replay import Replay
 from twin.present.stored import StoredRun
 from twin.present.tables import Section, Table
 from twin.sim import policies
@@ -27,6 +28,7 @@ from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_p
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
 from twin.systems.response.policies import NoRelocation, ResponseContext
+from twin.systems.response.replay import replay as response_replay
 from twin.systems.response.report import HEADLINE, RULES, console_table, side_tables
 from twin.systems.response.report import section as response_section
 
@@ -76,6 +78,11 @@ class ResponseSystem(System):
     def report(cls, run: StoredRun) -> Section:
         """The "Emergency response" section of a run report (:func:`.report.section`)."""
         return response_section(run)
+
+    @classmethod
+    def replay(cls, run: StoredRun) -> Replay:
+        """Stations, hospitals, incidents, units moving and requests waiting, for the browser (:mod:`.replay`)."""
+        return response_replay(run)
 
     @classmethod
     def console(cls, kpis: Mapping[str, Any], config: ResponseConfig) -> Table | None:

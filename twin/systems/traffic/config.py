@@ -40,12 +40,26 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from twin.calibration.files import parameter_file, value_from_file
-from twin.sim.config import HourProfile, PolicyChoice, Priority, StrictModel, WeekdayProfile, reported_type_problems
+from twin.sim.budget import Estimate
+from twin.sim.config import (
+    HourProfile,
+    PolicyChoice,
+    Priority,
+    StrictModel,
+    WeekdayProfile,
+    reported_incident_events,
+    reported_type_problems,
+)
 from twin.sim.system import Problem
 from twin.systems.traffic import policies as _policies  # noqa: F401  (registers the built-in policies)
 
 RoadClass = Literal["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
                     "living_street", "service", "footway", "other"]
+
+#: Largest ``volumes.scale``: a hundred times a city's traffic already puts every arterial
+#: far past its capacity (BPR delays grow as the 4th power of the volume), so beyond it the
+#: run's travel times and collision counts mean nothing and can overflow.
+MAX_VOLUME_SCALE = 100.0
 
 #: Daily vehicles per direction of travel.
 DEFAULT_AADT: dict[str, float] = {
@@ -100,7 +114,8 @@ class VolumeSettings(StrictModel):
         description="daily vehicles per direction, by road class (overrides the defaults)")
     hour_profile: HourProfile = Field(default_factory=lambda: list(HOUR_PROFILE))
     weekday_profile: WeekdayProfile = Field(default_factory=lambda: list(WEEKDAY_PROFILE))
-    scale: float = Field(default=1.0, ge=0, description="multiplies every volume (a demand scenario)")
+    scale: float = Field(default=1.0, ge=0, le=MAX_VOLUME_SCALE,
+                         description="multiplies every volume (a demand scenario), at most 100")
 
     _merge = field_validator("aadt_by_class")(_per_class(DEFAULT_AADT, "daily volume"))
 
@@ -234,3 +249,19 @@ def check_scenario(scenario: Any) -> list[Problem]:
         return []
     return reported_type_problems(scenario, "traffic.collisions.incident_type", collisions.incident_type,
                                   "the traffic system's collisions")
+
+
+def estimate(scenario: Any, nodes: int | None) -> Estimate:
+    """What the ``traffic`` section costs a run (:meth:`twin.sim.system.System.estimate`): a
+    ``TrafficState`` every ``refresh_s``, and each collision a ``TrafficCollision`` and a report
+    (and its handling, with a response section). Collisions are counted from
+    ``collisions.per_day`` when the scale is fitted to it; otherwise they depend on the city's
+    traffic, not known before it is loaded, and are not counted."""
+    config: TrafficConfig = scenario.traffic
+    duration = scenario.run.duration
+    collisions = config.collisions
+    per_day = 0.0
+    if collisions.enabled and collisions.calibration.scale is None and collisions.per_day is not None:
+        per_day = collisions.per_day
+    events = per_day * duration / 86400 * (1 + reported_incident_events(scenario)) + duration / config.refresh_s
+    return Estimate.of({}, events=events)

@@ -51,12 +51,13 @@ from twin.kernels.traffic import approach_delays, edge_travel_times, phase_flow_
 from twin.present.stored import StoredRun
 from twin.present.tables import Section, Table
 from twin.sim import policies
+from twin.sim.budget import Estimate
 from twin.sim.events import IncidentOccurred, IncidentReported, UnitDispatched
 from twin.sim.model import CityModel
 from twin.sim.queries import EDGE_TRAVEL_TIME_S, EDGE_VOLUME_VPH
 from twin.sim.system import Problem, System
 from twin.systems.traffic.collisions import CROSSING, SITE_KINDS, collision_sites, draw_collisions, install_crosswalks
-from twin.systems.traffic.config import TrafficConfig, check_scenario
+from twin.systems.traffic.config import TrafficConfig, check_scenario, estimate
 from twin.systems.traffic.events import SignalsPreempted, TrafficCollision, TrafficInstalled, TrafficState
 from twin.systems.traffic.kpis import traffic_kpis
 from twin.systems.traffic.policies import SignalContext, SignalPlan, SignalPolicy
@@ -94,6 +95,11 @@ class TrafficSystem(System):
     def check(cls, scenario: Any) -> list[Problem]:
         """Mistakes between the ``traffic`` section and the others (:func:`.config.check_scenario`)."""
         return check_scenario(scenario)
+
+    @classmethod
+    def estimate(cls, scenario: Any, nodes: int | None) -> Estimate:
+        """Events of the refreshes and collisions (:func:`.config.estimate`)."""
+        return estimate(scenario, nodes)
 
     def install(self, model: CityModel, config: TrafficConfig) -> None:
         """Lay out the signals and collision sites, compute the first period, offer the queries, start the process."""

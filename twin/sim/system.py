@@ -6,6 +6,7 @@ the engine need to know about it, so that adding a system costs one folder:
 
 * ``section``, ``Config`` — its scenario section and the pydantic model of it;
 * ``check(scenario)`` — rules that span sections, checked when the scenario loads;
+* ``estimate(scenario, nodes)`` — roughly what its section costs (memory, events), checked at load;
 * ``install(model, config)`` — create its agents and start its simpy processes;
 * ``prepare()`` — finish setting up once every system is installed, before the clock
   starts (read the others' queries, fit a parameter: see :mod:`twin.calibration`);
@@ -41,6 +42,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from twin.errors import TwinError
+from twin.sim.budget import Estimate
 
 if TYPE_CHECKING:
     from twin.present.comparison import ComparisonView
@@ -103,6 +105,18 @@ class System:
     def check(cls, scenario: BaseModel) -> list[Problem]:
         """Mistakes that span sections (``scenario`` is validated section by section already)."""
         return []
+
+    @classmethod
+    def estimate(cls, scenario: BaseModel, nodes: int | None) -> Estimate:
+        """What the system's section will cost the run: memory (bytes) and events, roughly.
+
+        Summed over the systems by :func:`twin.scenario.budget.check_budget` when the
+        scenario loads, to refuse one that cannot fit before anything is allocated.
+        ``nodes`` is the city's number of intersections where known before loading it
+        (a synthetic city), else ``None``. Count the bulk that grows with the scenario
+        (per unit, per incident, per event), as a lower bound; the default is nothing.
+        """
+        return Estimate()
 
     def install(self, model: CityModel, config: BaseModel) -> None:
         """Create agents and start processes on ``model``."""

@@ -17,13 +17,21 @@ from twin.present.replay import Replay
 from twin.present.stored import StoredRun
 from twin.present.tables import Section, Table
 from twin.sim import policies
+from twin.sim.budget import Estimate
 from twin.sim.events import Event, IncidentReported
 from twin.sim.model import CityModel
 from twin.sim.queries import EDGE_TRAVEL_TIME_S, UNITS_PER_NODE
 from twin.sim.system import Problem, System
 from twin.systems.response.agents import Hospital, Status, Unit
 from twin.systems.response.centre import DispatchCentre
-from twin.systems.response.config import STATION_KINDS, UNIT_TYPES, ResponseConfig, Station, check_scenario
+from twin.systems.response.config import (
+    STATION_KINDS,
+    UNIT_TYPES,
+    ResponseConfig,
+    Station,
+    check_scenario,
+    estimate,
+)
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
@@ -98,6 +106,11 @@ class ResponseSystem(System):
         """Mistakes the ``response`` section shows only as a whole (:func:`.config.check_scenario`)."""
         return check_scenario(scenario)
 
+    @classmethod
+    def estimate(cls, scenario: Any, nodes: int | None) -> Estimate:
+        """Memory and events of the section's units and incidents (:func:`.config.estimate`)."""
+        return estimate(scenario, nodes)
+
     def install(self, model: CityModel, config: ResponseConfig) -> None:
         """Place stations, units and hospitals; plan the incidents; start the centre."""
         self.model = model
@@ -119,6 +132,8 @@ class ResponseSystem(System):
         self.units: list[Unit] = []
         self.units_of: dict[str, list[Unit]] = {t: [] for t in UNIT_TYPES}
         for unit_type, fleet in config.units.items():
+            if fleet.count == 0:
+                continue  # a type listed with no units has no stations either
             homes = station_of_type[unit_type]
             for i in range(fleet.count):
                 unit = Unit(model, self, len(self.units), unit_type, homes[i % len(homes)])
@@ -126,9 +141,12 @@ class ResponseSystem(System):
                 self.units_of[unit_type].append(unit)
 
         self.hospitals = [Hospital(model, i, node, name) for i, (node, name) in enumerate(self._hospitals(city))]
-        # All-to-one trees to every station and hospital: routes home and to hospital
-        # are then lookups, never searches.
-        self._home_trees = {int(n): self.router.times_to(int(n)) for n in np.unique(self.station_nodes)}
+        # All-to-one trees to every station with units and to every hospital: routes home and
+        # to hospital are then lookups, never searches. A station without units (a big city has
+        # hundreds of facilities) gets its tree the first time it is asked for (_home_tree).
+        self._tree_router = self.router
+        homes = np.unique(np.array([unit.home for unit in self.units], dtype=np.int64))
+        self._home_trees = {int(n): self.router.times_to(int(n)) for n in homes}
         self._hospital_time = np.vstack([self.router.times_to(h.node)[0] for h in self.hospitals])
 
         self.plan: IncidentPlan = plan_incidents(config, city.population_weight, model.streams,
@@ -294,7 +312,14 @@ class ResponseSystem(System):
 
     def time_to_station(self, node: int, station: int) -> float:
         """Network travel time (s) from ``node`` to station ``station`` (an index)."""
-        return float(self._home_trees[int(self.station_nodes[station])][0][node])
+        return float(self._home_tree(int(self.station_nodes[station]))[0][node])
+
+    def _home_tree(self, station_node: int) -> tuple[np.ndarray, np.ndarray]:
+        """Free-flow travel times to ``station_node`` from every node, and the successor tree."""
+        tree = self._home_trees.get(station_node)
+        if tree is None:
+            tree = self._home_trees[station_node] = self._tree_router.times_to(station_node)
+        return tree
 
     def reposition(self, unit_type: str) -> None:
         """Let the relocation policy move idle units of ``unit_type`` between stations.
@@ -321,11 +346,11 @@ class ResponseSystem(System):
 
     def time_home(self, unit: Unit, node: int) -> float:
         """Network travel time (s) from ``node`` to the unit's station."""
-        return float(self._home_trees[unit.home][0][node])
+        return float(self._home_tree(unit.home)[0][node])
 
     def node_on_way_home(self, unit: Unit, start: int, elapsed_s: float) -> int:
         """The last node passed ``elapsed_s`` seconds after leaving ``start`` for home."""
-        dist, succ = self._home_trees[unit.home]
+        dist, succ = self._home_tree(unit.home)
         scale = self.config.travel_time_scale
         if scale == 0:
             return unit.home

@@ -173,6 +173,7 @@ def _print_system_tables(result: Any) -> None:
 def _report(args: argparse.Namespace) -> int:
     from twin.experiments.replicate import rerun_replication
     from twin.report import build_report
+    from twin.report.gis import write_gis
 
     folder = Path(args.folder)
     if args.replication is not None:
@@ -182,6 +183,7 @@ def _report(args: argparse.Namespace) -> int:
                         "give --replication I to run replication I again and report it")
     else:
         out = build_report(folder)
+        write_gis(folder)  # the GIS layers too (folders written before they existed get them)
     console.print(f"report: {out}")
     return 0
 

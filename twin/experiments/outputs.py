@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
@@ -19,8 +20,12 @@ import yaml
 import twin
 from twin.experiments.folders import atomic_folder, reserve
 from twin.experiments.run import RunResult
-from twin.present.stored import side_table_path
+from twin.present.gis import crs_label
+from twin.present.stored import CRS_KEY, TIMEZONE_KEY, side_table_path
+from twin.report.gis import write_gis
 from twin.report.run_report import build_report
+from twin.sim.clock import clock_zone, with_clock, zone_name
+from twin.sim.log import tidy
 
 
 def resolved_yaml(result: RunResult) -> str:
@@ -40,21 +45,26 @@ def default_folder(name: str, seed: int, root: Path = Path("outputs")) -> Path:
 def write_run(result: RunResult, folder: Path | None = None) -> Path:
     """Write scenario, events, time series, KPIs and the report; return the folder.
 
-    Files: ``scenario.yaml`` (resolved), ``events.parquet``, ``timeseries.parquet``,
-    ``kpis.json``, the systems' side tables ``systems/<section>/<name>.parquet``,
-    ``report.md`` and ``figures/*.png``. The report is drawn from those files
-    alone, as ``python run.py report FOLDER`` draws it again later.
+    Files: ``scenario.yaml`` (resolved), ``events.parquet`` (tidy: :func:`twin.sim.log.tidy`),
+    ``timeseries.parquet``, ``kpis.json``, the systems' side tables
+    ``systems/<section>/<name>.parquet``, ``report.md``, ``figures/*.png`` and the GIS
+    layers ``gis/*`` (``docs/outputs.md``). Every Parquet file records the city's CRS and the
+    clock's time zone. The report and the layers are drawn from those files alone, as
+    ``python run.py report FOLDER`` draws them again later.
     """
     if folder is None:
         folder = reserve(default_folder(result.scenario.name, result.seed), unique=True)
     with atomic_folder(folder) as tmp:
         scenario_text = resolved_yaml(result)
         (tmp / "scenario.yaml").write_text(scenario_text)
+        city, start = result.model.city, result.scenario.run.start
+        zone = clock_zone(start, float(np.mean(city.drive.lon)), result.scenario.run.timezone)
         metadata = {b"twin_version": twin.__version__.encode(), b"seed": str(result.seed).encode(),
-                    b"scenario": str(result.scenario.name).encode()}
-        events = pa.Table.from_pandas(result.events, preserve_index=False)
+                    b"scenario": str(result.scenario.name).encode(), CRS_KEY: crs_label(city.crs).encode(),
+                    TIMEZONE_KEY: zone_name(zone, start).encode()}
+        events = tidy(result.events, start, zone)
         pq.write_table(events.replace_schema_metadata(metadata), tmp / "events.parquet", compression="zstd")
-        series = pa.Table.from_pandas(result.timeseries, preserve_index=False)
+        series = with_clock(pa.Table.from_pandas(result.timeseries, preserve_index=False), start, zone)
         pq.write_table(series.replace_schema_metadata(metadata), tmp / "timeseries.parquet", compression="zstd")
         record = {"scenario": result.scenario.name, "seed": result.seed, "twin_version": twin.__version__,
                   "timings_s": result.timings_s, "kpis": result.kpis}
@@ -63,6 +73,9 @@ def write_run(result: RunResult, folder: Path | None = None) -> Path:
             for name, table in system.outputs().items():
                 path = side_table_path(tmp, system.section, name)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                table.to_parquet(path, compression="zstd")
+                arrow = pa.Table.from_pandas(table)  # the index kept as pandas' to_parquet keeps it
+                arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
+                pq.write_table(arrow, path, compression="zstd")
         build_report(tmp, result.model.city)
+        write_gis(tmp, result.model.city)
     return folder

@@ -49,7 +49,8 @@ def build_model(scenario: BaseModel, seed: int, city: City | None = None) -> Cit
     if city is None:
         city = load(scenario.city.source, scenario.city.network)
     run = scenario.run
-    model = CityModel(city, start=run.start, seed=seed, duration_s=run.duration, warmup_s=run.warmup)
+    model = CityModel(city, start=run.start, seed=seed, duration_s=run.duration, warmup_s=run.warmup,
+                      timezone=run.timezone)
     for section, system_class in SYSTEMS.items():
         config = getattr(scenario, section)
         if config is not None:

@@ -17,15 +17,20 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 from pydantic import ValidationError
 
 from twin.errors import TwinError
+from twin.sim.clock import aware_start, clock_zone
+from twin.sim.log import engine_frame
 
 if TYPE_CHECKING:
     from twin.city import City
@@ -40,6 +45,12 @@ SYSTEMS_FOLDER = "systems"
 
 #: Where a report's figures go, inside the run folder.
 FIGURES_FOLDER = "figures"
+
+#: Folder of the GIS layers: ``gis/<name>.parquet`` (GeoParquet) and ``gis/<name>.geojson``.
+GIS_FOLDER = "gis"
+
+#: Parquet key-value metadata of every table a run writes: the city's projected CRS and the clock's zone.
+CRS_KEY, TIMEZONE_KEY = b"crs", b"timezone"
 
 
 def side_table_path(folder: Path, section: str, name: str) -> Path:
@@ -69,6 +80,10 @@ class StoredRun:
         The system this view is bound to (None: the run as a whole).
     config : BaseModel, optional
         That system's scenario section, validated.
+    crs : str
+        The city's projected CRS (``"EPSG:32635"``) as the files record it ("" in folders older than that).
+    timezone : str
+        The clock's time zone as the files record it (``"Europe/Helsinki"``, ``"+02:00"``; "" if not recorded).
     """
 
     folder: Path
@@ -79,6 +94,8 @@ class StoredRun:
     version: str = ""
     section: str | None = None
     config: Any = None
+    crs: str = ""
+    timezone: str = ""
     _city: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -100,13 +117,19 @@ class StoredRun:
         try:
             scenario = yaml.safe_load(paths[SCENARIO_FILE].read_text(encoding="utf-8"))
             record = json.loads(paths[KPIS_FILE].read_text(encoding="utf-8"))
-            events = pd.read_parquet(paths[EVENTS_FILE])
+            log = pq.read_table(paths[EVENTS_FILE])
+            # The frame the run's KPIs saw (-1 and NaN for missing, JSON data), from the tidy log.
+            events = engine_frame(log)
             timeseries = pd.read_parquet(paths[TIMESERIES_FILE])
-        except (OSError, ValueError, yaml.YAMLError) as exc:
+        except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
             raise TwinError(f"{folder}: cannot read the run ({exc})") from None
         if not isinstance(scenario, dict) or not isinstance(record, dict) or not isinstance(record.get("kpis"), dict):
             raise TwinError(f"{folder}: {SCENARIO_FILE} or {KPIS_FILE} is not what a run writes")
-        return cls(folder, scenario, record["kpis"], events, timeseries, str(record.get("twin_version", "")))
+        # The sampled reporters as the DataCollector gave them: the written clock column is for readers.
+        timeseries = timeseries.drop(columns=["clock"], errors="ignore")
+        meta = log.schema.metadata or {}
+        return cls(folder, scenario, record["kpis"], events, timeseries, str(record.get("twin_version", "")),
+                   crs=meta.get(CRS_KEY, b"").decode(), timezone=meta.get(TIMEZONE_KEY, b"").decode())
 
     def of(self, system: type[System]) -> StoredRun:
         """This run seen by one system: its section's config (validated) and KPIs."""
@@ -143,6 +166,24 @@ class StoredRun:
         """Clock time of simulated second 0."""
         start = self.run_settings.get("start")
         return start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of the run's clock (:func:`twin.sim.clock.clock_zone`), as recorded in its files."""
+        name = self.timezone
+        if name and name[0] in "+-":
+            sign = -1 if name[0] == "-" else 1
+            hours, minutes = (int(part) for part in name[1:].split(":"))
+            return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        if name:
+            return ZoneInfo(name)
+        return clock_zone(self.start, float(np.mean(self.city.drive.lon)), self.run_settings.get("timezone"))
+
+    def clock(self, seconds: Any) -> pd.DatetimeIndex:
+        """Simulated seconds as timezone-aware clock times in the run's zone (NaN → NaT)."""
+        start = pd.Timestamp(aware_start(self.start, self.zone))
+        return pd.DatetimeIndex(start + pd.to_timedelta(np.asarray(seconds, dtype=float), unit="s")).tz_convert(
+            self.zone)
 
     @property
     def duration_s(self) -> float:

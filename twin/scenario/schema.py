@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, create_model, field_validator, model_validator
 
@@ -62,6 +63,18 @@ class RunSettings(StrictModel):
     seed: int = Field(default=1, ge=0)
     replications: int = Field(default=1, ge=1)
     sample_every: Seconds = Field(default=300.0, gt=0, description="DataCollector interval, seconds")
+    timezone: str | None = Field(default=None, description="IANA zone of the clock, e.g. Europe/Helsinki "
+                                 "(default: start's offset, else the hour nearest the city's longitude)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Helsinki')") from None
+        return name
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> RunSettings:

@@ -46,10 +46,12 @@ class CityModel(mesa.Model):
         Length of the run, seconds.
     warmup_s : float
         Start of the measured window, seconds (KPIs ignore what came before).
+    timezone : str, optional
+        IANA name of the clock's time zone (``run.timezone``; see :mod:`twin.sim.clock`).
     """
 
     def __init__(self, city: City, *, start: datetime, seed: int, duration_s: float,
-                 warmup_s: float = 0.0) -> None:
+                 warmup_s: float = 0.0, timezone: str | None = None) -> None:
         seed = check_seed(seed)
         duration_s = check_seconds(duration_s, "duration_s", positive=True)
         warmup_s = check_seconds(warmup_s, "warmup_s")
@@ -65,6 +67,7 @@ class CityModel(mesa.Model):
         self.seed = seed
         self.duration_s = duration_s
         self.warmup_s = warmup_s
+        self.timezone = timezone
         self.env = simpy.Environment()
         self.streams = RandomStreams(seed)
         self.bus = EventBus()

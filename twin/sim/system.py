@@ -14,9 +14,11 @@ the engine need to know about it, so that adding a system costs one folder:
 * ``kpis(events, config, model)`` — its key performance indicators, from the event log;
 * ``outputs()`` — side tables its report needs (where the stations are), kept in the run folder;
 * ``kpi_rules``, ``headline``, ``hourly`` — how to read its KPIs: better or worse, label, unit;
-* ``report(run)``, ``console(kpis, config)``, ``comparison(view)`` — its part of a run
-  report (drawn from the stored run alone), of the console table and of a comparison;
-* ``replay(run)`` — what the browser replay of a stored run shows of it (``python run.py view``).
+* ``summary(run)``, ``report(run)``, ``console(kpis, config)``, ``comparison(view)`` — its lines
+  of a run report's summary and its section (drawn from the stored run alone), of the console
+  table and of a comparison;
+* ``replay(run)`` — what the browser replay of a stored run shows of it (``python run.py view``);
+* ``gis(run)`` — its map layers (incidents, stations, …) in WGS 84, written to ``gis/`` of the run folder.
 
 Systems are found through the ``twin.systems`` entry-point group, the built-in
 ones too (see ``pyproject.toml``)::
@@ -45,6 +47,8 @@ from twin.errors import TwinError
 from twin.sim.budget import Estimate
 
 if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+
     from twin.present.comparison import ComparisonView
     from twin.present.kpis import HourlyFamily, KpiRule
     from twin.present.replay import Replay
@@ -155,6 +159,28 @@ class System:
     def report(cls, run: StoredRun) -> Section | None:
         """The system's section of the run report, drawn from the stored run alone (None: no section)."""
         return None
+
+    @classmethod
+    def summary(cls, run: StoredRun) -> list[str]:
+        """What a planner quotes from the system's part of the run: Markdown paragraphs or bullet
+        lists, in words and numbers, drawn from the stored run alone like :meth:`report`.
+
+        The run report puts every system's summary at the top, under "Summary", before the
+        sections. Say what each number measures and where its target comes from. Default: nothing.
+        """
+        return []
+
+    @classmethod
+    def gis(cls, run: StoredRun) -> dict[str, GeoDataFrame]:
+        """The system's GIS layers of the stored run: layer name → GeoDataFrame in WGS 84 (``EPSG:4326``).
+
+        Drawn from the run folder alone, like :meth:`report`; build them with
+        :mod:`twin.present.gis` (``point_layer``, ``event_points``). Each is written by
+        :func:`twin.report.gis.write_gis` as ``<run>/gis/<name>.parquet`` (GeoParquet) and,
+        when small, ``<run>/gis/<name>.geojson``. Names are shared by every system of a
+        run (two systems giving one name is an error). Default: no layers.
+        """
+        return {}
 
     @classmethod
     def console(cls, kpis: Mapping[str, Any], config: BaseModel) -> Table | None:

@@ -42,8 +42,8 @@ def test_crimes_become_calls_and_are_served_in_a_full_run(dusk_to_dawn: RunResul
     assert sum(kpis["by_hour"].values()) == kpis["crimes"]
     assert kpis["calibration"]["per_day"] == 29.6
     assert kpis["mean_light_multiplier_night_outdoor"] is None or kpis["mean_light_multiplier_night_outdoor"] < 1
-    assert {"crimes", "crime_rate_per_h"} <= set(result.timeseries.columns)
-    assert result.timeseries["crimes"].iloc[-1] <= len(committed)
+    assert {"crimes_so_far", "crime_rate_per_h"} <= set(result.timeseries.columns)
+    assert result.timeseries["crimes_so_far"].iloc[-1] <= len(committed)
 
 
 def test_adaptive_lighting_shares_the_crime_scale_and_keeps_streets_darker(dusk_to_dawn: RunResult) -> None:

@@ -69,7 +69,7 @@ def test_preemption_shortens_emergency_travel_and_costs_cross_traffic() -> None:
     travel = {name: r.kpis["response"]["all"]["travel_s"]["mean"] for name, r in
               (("plain", plain), ("preempt", preempt))}
     assert travel["preempt"] < travel["plain"]
-    assert {"signal_delay_s", "travel_time_index", "traffic_collisions", "preemptions"} <= set(
+    assert {"signal_delay_s", "travel_time_index", "traffic_collisions_so_far", "preemptions_so_far"} <= set(
         preempt.timeseries.columns)
 
 

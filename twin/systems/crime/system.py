@@ -76,6 +76,13 @@ class CrimeSystem(System):
         return crime_section(run)
 
     @classmethod
+    def gis(cls, run: StoredRun) -> dict[str, Any]:
+        """``crimes``: one point per crime committed, with its type, hour, guardians and light (WGS 84)."""
+        from twin.present.gis import event_points  # geopandas only when writing layers
+
+        return {"crimes": event_points(run, CrimeCommitted.kind)}
+
+    @classmethod
     def comparison(cls, view: ComparisonView) -> list[Section]:
         """Crime by day and night in a comparison report (:func:`.report.comparison`)."""
         return crime_comparison(view)
@@ -291,8 +298,8 @@ class CrimeSystem(System):
         return 3600.0 * self._scale * self._weights * deterred
 
     def reporters(self) -> dict[str, Any]:
-        """Sampled every interval: crimes so far, and the expected crimes per hour now."""
-        return {"crimes": lambda m: self.crimes, "crime_rate_per_h": lambda m: self.rate_per_h}
+        """Sampled every interval: crimes so far (cumulative), and the expected crimes per hour now."""
+        return {"crimes_so_far": lambda m: self.crimes, "crime_rate_per_h": lambda m: self.rate_per_h}
 
     def kpis(self, events: pd.DataFrame, config: CrimeConfig, model: CityModel) -> dict[str, Any]:
         """Crimes per day, by hour and type, at night and outdoors, guardianship (see :mod:`.kpis`)."""

@@ -103,7 +103,8 @@ class LightingConfig(StrictModel):
                                 description="night-time outdoor crime reduction at full level (Chalfin et al. 2022)")
     outages: OutageSettings | None = None
     motion: MotionSettings = Field(default_factory=MotionSettings)
-    timezone: str | None = Field(default=None, description="IANA zone of the scenario's clock, e.g. Europe/Helsinki")
+    timezone: str | None = Field(default=None, description="IANA zone of the sun's clock, e.g. Europe/Helsinki "
+                                 "(default: run.timezone)")
     change_threshold: float = Field(default=0.05, gt=0, le=1,
                                     description="change of the mean level that publishes LightingChanged")
 

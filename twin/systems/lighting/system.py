@@ -111,7 +111,8 @@ class LightingSystem(System):
                                                       where="lighting.policy")
         self.comparison = PolicyComparison(self.lights, run_label(config.policy.name, self.policy))
         lat, lon = float(np.mean(net.lat)), float(np.mean(net.lon))
-        self.sun = Sun(lat, lon, local_zone(model.start, lon, config.timezone))
+        # Its own zone if the section names one, else the run's (run.timezone).
+        self.sun = Sun(lat, lon, local_zone(model.start, lon, config.timezone or getattr(model, "timezone", None)))
         self.presence = Presence(self.lights, model.city.population_weight,
                                  min_people=config.motion.min_people, activity=config.motion.fallback_activity)
         self.outages: Outages | None = None

@@ -6,7 +6,8 @@ patient to hospital and hands over, then drives home. From the moment it clears
 it is *available*: a returning unit can be sent to a new incident from wherever
 it is on its way home. An idle unit may also be told to move to another station
 (relocation, or "move-up"): it drives there, available all the way, and that
-station becomes its home.
+station becomes its home. Every drive is logged node by node
+(:mod:`twin.systems.response.movements`), so that a run can be replayed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from twin.systems.response.events import (
     UnitRelocated,
     UnitTransporting,
 )
+from twin.systems.response.movements import HOME, RELOCATION, TO_HOSPITAL, TO_SCENE, Leg
 
 if TYPE_CHECKING:
     from twin.systems.response.system import ResponseSystem
@@ -89,6 +91,24 @@ class Unit(mesa.Agent):
         self._return_from = self.home  # where the drive home started
         self._return_start = 0.0
         self.busy_since: float | None = None
+        #: The drive under way or last driven (in the movement log once the next one starts).
+        self.leg: Leg | None = None
+        self._route: tuple[Any, Any] | None = None  # the dispatcher's route to the scene, network s
+
+    def _drive(self, kind: int, incident: int, route: tuple[Any, Any], drive_s: float) -> None:
+        """Log a drive starting now along ``route`` (nodes, network s to each) that takes ``drive_s`` s."""
+        self._end_leg()
+        nodes, elapsed = route
+        self.leg = Leg.drive(self.uid, incident, kind, nodes, elapsed, self.system.model.now, drive_s)
+
+    def _end_leg(self, turned_at: int | None = None) -> None:
+        """Put the last drive into the movement log (cut at ``turned_at`` if it was turned away there)."""
+        leg = self.leg
+        if leg is not None:
+            if turned_at is not None and leg.leg in (HOME, RELOCATION):
+                leg = leg.cut_at(turned_at)
+            self.system.movements.add(leg.until(self.system.model.now))
+            self.leg = None
 
     @property
     def available(self) -> bool:
@@ -108,6 +128,10 @@ class Unit(mesa.Agent):
         mission = self._mission
         if mission is not None and mission.is_alive and mission is not self.system.model.env.active_process:
             mission.interrupt("redispatched")  # only ever while driving home or relocating
+        self._end_leg(turned_at=node)
+        # The route the dispatcher's router drives (the same router chose the unit, at this instant).
+        priority = int(self.system.plan.priority[incident])
+        self._route = self.system.route(self.system.router_for(priority), node, int(self.system.plan.node[incident]))
         self.node = node
         self.status = Status.DISPATCHED
         self.busy_since = self.system.model.now
@@ -122,7 +146,9 @@ class Unit(mesa.Agent):
         yield env.timeout(system.turnout_s(self.unit_type))
         self.status = Status.EN_ROUTE
         system.publish(UnitEnRoute, incident=incident, unit=self.uid, node=self.node)
-        yield env.timeout(system.drive_s(travel_s, int(plan.priority[incident])))
+        drive_s = system.drive_s(travel_s, int(plan.priority[incident]))
+        self._drive(TO_SCENE, incident, self._route, drive_s)
+        yield env.timeout(drive_s)
         self.node = int(plan.node[incident])
         self.status = Status.ON_SCENE
         system.publish(UnitOnScene, incident=incident, unit=self.uid, node=self.node)
@@ -132,7 +158,9 @@ class Unit(mesa.Agent):
             self.status = Status.TRANSPORTING
             system.publish(UnitTransporting, incident=incident, unit=self.uid, node=self.node,
                            hospital=hospital.index)
-            yield env.timeout(system.drive_s(drive))
+            drive_s = system.drive_s(drive)
+            self._drive(TO_HOSPITAL, incident, system.route(system.hospital_router, self.node, hospital.node), drive_s)
+            yield env.timeout(drive_s)
             self.node = hospital.node
             self.status = Status.AT_HOSPITAL
             hospital.patients += 1
@@ -146,13 +174,15 @@ class Unit(mesa.Agent):
         system.centre.unit_free(self)
         system.reposition(self.unit_type)
         if self.status is Status.RETURNING:  # neither re-dispatched nor relocated just now
-            yield from self._drive_home()
+            yield from self._drive_home(HOME)
 
-    def _drive_home(self) -> Any:
-        """Drive from ``_return_from`` (left at ``_return_start``) to the home station."""
+    def _drive_home(self, kind: int) -> Any:
+        """Drive from ``_return_from`` (left at ``_return_start``, now) to the home station."""
         system = self.system
+        drive_s = system.drive_s(system.time_home(self, self._return_from))
+        self._drive(kind, -1, system.route_home(self, self._return_from), drive_s)
         try:
-            yield system.model.env.timeout(system.drive_s(system.time_home(self, self._return_from)))
+            yield system.model.env.timeout(drive_s)
         except simpy.Interrupt:
             return  # dispatched or relocated on the way
         self.node = self.home
@@ -170,6 +200,7 @@ class Unit(mesa.Agent):
         mission = self._mission
         if mission is not None and mission.is_alive and mission is not system.model.env.active_process:
             mission.interrupt("relocated")  # it was driving home or relocating
+        self._end_leg(turned_at=node)
         previous = self.station
         self.station = station
         self.home = int(system.station_nodes[station])
@@ -184,4 +215,4 @@ class Unit(mesa.Agent):
             system.publish(UnitAtStation, unit=self.uid, node=node)
             return
         self.status = Status.RELOCATING
-        self._mission = system.model.env.process(self._drive_home())
+        self._mission = system.model.env.process(self._drive_home(RELOCATION))

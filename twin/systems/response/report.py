@@ -93,17 +93,29 @@ def console_table(kpis: Mapping[str, Any]) -> Table | None:
 
 
 def side_tables(system: Any) -> dict[str, pd.DataFrame]:
-    """The stations (one row per station and unit type based there, with the units) and hospitals of a run."""
+    """The stations (one row per station and unit type based there, with the units), hospitals and units of a run.
+
+    Stations and hospitals: ``node`` (where units start and arrive), ``name``, ``x``, ``y``
+    (the place itself, metres in the city's CRS) and ``placement`` (``"given"``, ``"osm"``
+    or ``"spread"``); units: ``unit`` (id in the events), ``unit_type``, ``station`` (index
+    of its first home in the station list), ``station_name``, ``node``, ``x``, ``y`` (that station's place).
+    """
     rows = []
     for index, (node, name) in enumerate(zip(system.station_nodes, system.station_names, strict=True)):
         based: dict[str, int] = {}
         for unit in system.units:
             if unit.base_station == index:
                 based[unit.unit_type] = based.get(unit.unit_type, 0) + 1
-        rows += [(int(node), name, unit_type, count) for unit_type, count in based.items()]
-    stations = pd.DataFrame(rows, columns=["node", "name", "unit_type", "units"])
-    hospitals = pd.DataFrame([(int(h.node), h.name) for h in system.hospitals], columns=["node", "name"])
-    return {"stations": stations, "hospitals": hospitals}
+        _, _, x, y, how = system.station_places[index]
+        rows += [(int(node), name, unit_type, count, x, y, how) for unit_type, count in based.items()]
+    stations = pd.DataFrame(rows, columns=["node", "name", "unit_type", "units", "x", "y", "placement"])
+    hospitals = pd.DataFrame([(int(node), name, x, y, how) for node, name, x, y, how in system.hospital_places],
+                             columns=["node", "name", "x", "y", "placement"])
+    units = pd.DataFrame([(u.uid, u.unit_type, u.base_station, system.station_names[u.base_station],
+                           int(system.station_nodes[u.base_station]), *system.station_places[u.base_station][2:4])
+                          for u in system.units],
+                         columns=["unit", "unit_type", "station", "station_name", "node", "x", "y"])
+    return {"stations": stations, "hospitals": hospitals, "units": units}
 
 
 def section(run: StoredRun) -> Section:

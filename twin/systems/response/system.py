@@ -12,7 +12,8 @@ import pandas as pd
 from twin.city import City
 from twin.city.routing import Router
 from twin.errors import TwinError
-from twin.kernels.trees import advance_on_tree
+from twin.kernels.dijkstra import path_to
+from twin.kernels.trees import advance_on_tree, path_elapsed
 from twin.present.replay import Replay
 from twin.present.stored import StoredRun
 from twin.present.tables import Section, Table
@@ -35,6 +36,7 @@ from twin.systems.response.config import (
 from twin.systems.response.coverage import MAX_DEMAND_POINTS, Coverage, demand_points
 from twin.systems.response.incidents import IncidentPlan, draw_incident, plan_incidents
 from twin.systems.response.kpis import response_kpis
+from twin.systems.response.movements import MovementLog
 from twin.systems.response.policies import NoRelocation, ResponseContext
 from twin.systems.response.replay import replay as response_replay
 from twin.systems.response.report import HEADLINE, RULES, console_table, side_tables
@@ -60,7 +62,13 @@ def spread_nodes(city: City, count: int) -> np.ndarray:
     return np.array(chosen, dtype=np.int64)
 
 
-def _snap(city: City, stations: list[Station], where: str) -> list[tuple[int, str]]:
+#: A placed station or hospital: its node, name, position (x, y: metres in the city's CRS) and
+#: how it was placed: ``"given"`` (the scenario's lon/lat), ``"osm"`` (a facility of the
+#: extract) or ``"spread"`` (placed by the twin over the populated area).
+Placed = tuple[int, str, float, float, str]
+
+
+def _snap(city: City, stations: list[Station], where: str) -> list[Placed]:
     placed = []
     for i, station in enumerate(stations):
         x, y = city.to_projected(station.lon, station.lat)
@@ -68,8 +76,18 @@ def _snap(city: City, stations: list[Station], where: str) -> list[tuple[int, st
         if dist[0] > 1000:
             raise TwinError(f"{where}[{i}]: ({station.lon}, {station.lat}) is {dist[0]:,.0f} m from the "
                             f"nearest road of {city.name}: the station is off the network")
-        placed.append((int(node[0]), station.name or f"{where.split('.')[-2]} {i + 1}"))
+        placed.append((int(node[0]), station.name or f"{where.split('.')[-2]} {i + 1}", float(x[0]), float(y[0]),
+                       "given"))
     return placed
+
+
+def _at_node(city: City, node: int, name: str, how: str) -> Placed:
+    return int(node), name, float(city.drive.x[node]), float(city.drive.y[node]), how
+
+
+def _at_facility(city: City, row: int, name: str) -> Placed:
+    fac = city.facilities
+    return int(fac.node[row]), name, float(fac.x[row]), float(fac.y[row]), "osm"
 
 
 class ResponseSystem(System):
@@ -97,9 +115,19 @@ class ResponseSystem(System):
         """Response times per priority, utilisation, queue and unserved incidents."""
         return console_table(kpis)
 
+    @classmethod
+    def gis(cls, run: StoredRun) -> dict[str, Any]:
+        """Incidents, stations, hospitals and units as map layers (:mod:`.gis`)."""
+        from twin.systems.response.gis import layers  # geopandas only when writing layers, not to load a scenario
+
+        return layers(run)
+
     def outputs(self) -> dict[str, pd.DataFrame]:
-        """Stations with the units based there, and hospitals (``stations``, ``hospitals``)."""
-        return side_tables(self)
+        """Stations with the units based there, hospitals, units, and where every unit drove
+        (``stations``, ``hospitals``, ``units``, ``movements``: see ``docs/outputs.md``)."""
+        now = self.model.now
+        pending = [unit.leg.until(now) for unit in self.units if unit.leg is not None]
+        return {**side_tables(self), "movements": self.movements.frame(self.model.city.drive, pending)}
 
     @classmethod
     def check(cls, scenario: Any) -> list[Problem]:
@@ -140,7 +168,11 @@ class ResponseSystem(System):
                 self.units.append(unit)
                 self.units_of[unit_type].append(unit)
 
-        self.hospitals = [Hospital(model, i, node, name) for i, (node, name) in enumerate(self._hospitals(city))]
+        #: Where each hospital is and how it was placed (x, y in metres, "given" / "osm" / "spread").
+        self.hospital_places = self._hospitals(city)
+        self.hospitals = [Hospital(model, i, node, name) for i, (node, name, *_) in enumerate(self.hospital_places)]
+        #: Every unit's drives, node by node (the ``movements`` side table).
+        self.movements = MovementLog()
         # All-to-one trees to every station with units and to every hospital: routes home and
         # to hospital are then lookups, never searches. A station without units (a big city has
         # hundreds of facilities) gets its tree the first time it is asked for (_home_tree).
@@ -148,6 +180,8 @@ class ResponseSystem(System):
         homes = np.unique(np.array([unit.home for unit in self.units], dtype=np.int64))
         self._home_trees = {int(n): self.router.times_to(int(n)) for n in homes}
         self._hospital_time = np.vstack([self.router.times_to(h.node)[0] for h in self.hospitals])
+        #: The router of drives to hospital (the times of ``_hospital_time``).
+        self.hospital_router = self.router
 
         self.plan: IncidentPlan = plan_incidents(config, city.population_weight, model.streams,
                                                  model.start, model.duration_s)
@@ -179,6 +213,8 @@ class ResponseSystem(System):
         nodes: list[int] = []
         names: list[str] = []
         of_type: dict[str, list[int]] = {}
+        #: Where each station is and how it was placed (x, y in metres, "given" / "osm" / "spread").
+        self.station_places: list[Placed] = []
         for unit_type, fleet in self.config.units.items():
             if fleet.count == 0:
                 continue
@@ -187,26 +223,27 @@ class ResponseSystem(System):
             else:
                 placed = _snap(city, fleet.stations, f"response.units.{unit_type}.stations")
             of_type[unit_type] = list(range(len(nodes), len(nodes) + len(placed)))
-            nodes += [node for node, _ in placed]
-            names += [name for _, name in placed]
+            nodes += [node for node, *_ in placed]
+            names += [name for _, name, *_ in placed]
+            self.station_places += placed
         return np.array(nodes, dtype=np.int64), names, of_type
 
-    def _auto_stations(self, city: City, unit_type: str, count: int) -> list[tuple[int, str]]:
+    def _auto_stations(self, city: City, unit_type: str, count: int) -> list[Placed]:
         fac = city.facilities
         for kind in STATION_KINDS[unit_type]:
             rows = fac.of_kind(kind)
             if len(rows):
-                return [(int(fac.node[r]), fac.name[r] or f"{kind} {r}") for r in rows]
+                return [_at_facility(city, r, fac.name[r] or f"{kind} {r}") for r in rows]
         spread = spread_nodes(city, math.ceil(count / 2))
-        return [(int(n), f"{unit_type} station {i + 1}") for i, n in enumerate(spread)]
+        return [_at_node(city, n, f"{unit_type} station {i + 1}", "spread") for i, n in enumerate(spread)]
 
-    def _hospitals(self, city: City) -> list[tuple[int, str]]:
+    def _hospitals(self, city: City) -> list[Placed]:
         if self.config.hospitals != "auto":
             return _snap(city, self.config.hospitals, "response.hospitals")
         rows = city.facilities.of_kind("hospital")
         if len(rows):
-            return [(int(city.facilities.node[r]), city.facilities.name[r] or f"hospital {r}") for r in rows]
-        return [(int(spread_nodes(city, 1)[0]), "hospital (placed)")]
+            return [_at_facility(city, r, city.facilities.name[r] or f"hospital {r}") for r in rows]
+        return [_at_node(city, spread_nodes(city, 1)[0], "hospital (placed)", "spread")]
 
     def _refresh_routing(self) -> Any:
         """Route on the travel times another system provides (congestion, signals),
@@ -347,6 +384,22 @@ class ResponseSystem(System):
     def time_home(self, unit: Unit, node: int) -> float:
         """Network travel time (s) from ``node`` to the unit's station."""
         return float(self._home_tree(unit.home)[0][node])
+
+    def route(self, router: Router, source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
+        """The fastest route from ``source`` to ``target`` on ``router``: its nodes, and the
+        network travel time (s) from ``source`` to each (for the movement log)."""
+        _, path = router.route(source, target)
+        if len(path) == 0:  # unreachable: dispatch never sends such a unit; log a jump rather than fail
+            path = np.array([source, target], dtype=np.int64)
+            return path, np.array([0.0, 1.0])
+        return path, path_elapsed(router.indptr, router.indices, router.weights, path)
+
+    def route_home(self, unit: Unit, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """The route home from ``start`` down the free-flow tree (the one :meth:`node_on_way_home`
+        walks): its nodes, and the network travel time (s) from ``start`` to each."""
+        dist, succ = self._home_tree(unit.home)
+        path = path_to(succ, start, dist)[::-1]
+        return path, dist[start] - dist[path]
 
     def node_on_way_home(self, unit: Unit, start: int, elapsed_s: float) -> int:
         """The last node passed ``elapsed_s`` seconds after leaving ``start`` for home."""

@@ -1,8 +1,8 @@
 """How the traffic KPIs read and show: rules, the console table, the report's "Traffic" section.
 
 The table reads the traffic KPIs (:mod:`twin.systems.traffic.kpis`); the figure
-the sampled ``signal_delay_s``, ``travel_time_index``, ``traffic_collisions``
-and ``preemptions`` columns (values of the current refresh period, and
+the sampled ``signal_delay_s``, ``travel_time_index``, ``traffic_collisions_so_far``
+and ``preemptions_so_far`` columns (values of the current refresh period, and
 counts so far).
 """
 
@@ -84,7 +84,9 @@ def delay_over_time(timeseries: pd.DataFrame, start: datetime, out: Path, *, war
     ----------
     timeseries : DataFrame
         The model's samples: ``time_s`` (s), ``signal_delay_s`` (s per vehicle),
-        ``travel_time_index`` (ratio), ``traffic_collisions`` and ``preemptions`` (counts so far).
+        ``travel_time_index`` (ratio), ``traffic_collisions_so_far`` and ``preemptions_so_far``
+        (cumulative counts; folders written before they were so named have ``traffic_collisions``
+        and ``preemptions``).
     start, out, warmup_s
         Clock time of second 0, the PNG to write, end of the warm-up (s; shaded).
     preemption : bool
@@ -95,6 +97,8 @@ def delay_over_time(timeseries: pd.DataFrame, start: datetime, out: Path, *, war
     Path
         ``out``.
     """
+    timeseries = timeseries.rename(columns={"traffic_collisions": "traffic_collisions_so_far",
+                                            "preemptions": "preemptions_so_far"})
     panels = time_panels(timeseries, start, (1.6, 1.2, 1), 6.5)
     (delay, index, counts), clock = panels.axes, panels.clock
     delay.step(clock, timeseries["signal_delay_s"], where="post", color="#c62828", linewidth=1.6)
@@ -107,17 +111,17 @@ def delay_over_time(timeseries: pd.DataFrame, start: datetime, out: Path, *, war
                    max(1.1, float(timeseries["travel_time_index"].max()) * 1.05))
     index.set_ylabel("Travel time\nindex")
     # Counts since the start of the run, so the warm-up's show as the level at its end.
-    lines = counts.step(clock, timeseries["traffic_collisions"], where="post", color="#424242", linewidth=1.4,
+    lines = counts.step(clock, timeseries["traffic_collisions_so_far"], where="post", color="#424242", linewidth=1.4,
                         label="collisions (left)" if preemption else "collisions")
-    counts.set_ylim(0, max(1, int(timeseries["traffic_collisions"].max())) * 1.25)
+    counts.set_ylim(0, max(1, int(timeseries["traffic_collisions_so_far"].max())) * 1.25)
     counts.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     counts.set_ylabel("Count\nso far")
-    if preemption and "preemptions" in timeseries:
+    if preemption and "preemptions_so_far" in timeseries:
         # Preemptions outnumber collisions a hundredfold: an axis of their own keeps both readable.
         right = counts.twinx()
-        lines += right.step(clock, timeseries["preemptions"], where="post", color="#6a1b9a", linewidth=1.4,
+        lines += right.step(clock, timeseries["preemptions_so_far"], where="post", color="#6a1b9a", linewidth=1.4,
                             label="signal preemptions (right)")
-        right.set_ylim(0, max(1, int(timeseries["preemptions"].max())) * 1.25)
+        right.set_ylim(0, max(1, int(timeseries["preemptions_so_far"].max())) * 1.25)
         right.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         right.tick_params(axis="y", colors="#6a1b9a")
         counts.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize=8, framealpha=0.95)

@@ -87,6 +87,14 @@ class TrafficSystem(System):
         return traffic_section(run)
 
     @classmethod
+    def gis(cls, run: StoredRun) -> dict[str, Any]:
+        """``traffic_collisions``: one point per collision, with its site, road class and whether
+        a pedestrian was hit (WGS 84)."""
+        from twin.present.gis import event_points  # geopandas only when writing layers
+
+        return {"traffic_collisions": event_points(run, TrafficCollision.kind)}
+
+    @classmethod
     def console(cls, kpis: Mapping[str, Any], config: TrafficConfig) -> Table | None:
         """The headline KPIs, preemption's only when it is enabled."""
         return console_table(cls, kpis, config)
@@ -380,8 +388,8 @@ class TrafficSystem(System):
         return {
             "signal_delay_s": lambda m: self.mean_signal_delay_s,
             "travel_time_index": lambda m: self.travel_time_index,
-            "traffic_collisions": lambda m: self.collisions,
-            "preemptions": lambda m: self.preemptions,
+            "traffic_collisions_so_far": lambda m: self.collisions,
+            "preemptions_so_far": lambda m: self.preemptions,
         }
 
     def kpis(self, events: pd.DataFrame, config: TrafficConfig, model: CityModel) -> dict[str, Any]:

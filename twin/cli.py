@@ -94,6 +94,8 @@ BASELINE = "scenarios/baseline.yaml"
 
 def _scenario_path(text: str) -> Path:
     """A scenario path as given, or under the project's ``scenarios/`` folder."""
+    if "\0" in text:
+        raise TwinError(f"{text!r}: a file name cannot hold a NUL character")
     path = Path(text)
     if not path.exists():
         bundled = Path(__file__).resolve().parents[1] / text
@@ -381,6 +383,7 @@ def _regress(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     if args.record:
         for p, v in zip(plans, values):
+            console.print(regress.record_diff(p.expected, regress.recorded(p, v), p.file.stem), markup=False)
             path = regress.record(p, v)
             console.print(f"recorded {path} ({p.reps} replications, seed {p.seed})")
         return 0

@@ -13,6 +13,7 @@ points differ by the change and not by luck). Results:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 import twin
+from twin.errors import TwinError
 from twin.experiments.identity import code_fingerprint, scenario_hash
 from twin.experiments.overrides import Override, grid, variant
 from twin.experiments.replicate import replication_specs
@@ -37,6 +39,11 @@ def cell(value: Any) -> Any:
     return value if isinstance(value, int | float | str) else json.dumps(value, sort_keys=True)
 
 
+#: Most runs one sweep may ask for: at 5–20 s a run on two cores, 10,000 runs are already a day
+#: or more of computing; larger grids are refused before a single variant is built.
+MAX_RUNS = 10_000
+
+
 def sweep_specs(scenario: BaseModel, overrides: list[Override], seeds: Sequence[int],
                 source: Path | str) -> tuple[list[RunSpec], list[dict[str, Any]]]:
     """Validate every combination first, then one spec per (combination, replication).
@@ -49,8 +56,12 @@ def sweep_specs(scenario: BaseModel, overrides: list[Override], seeds: Sequence[
     Raises
     ------
     TwinError
-        The first combination the schema rejects, naming it.
+        More than :data:`MAX_RUNS` runs, or the first combination the schema rejects, naming it.
     """
+    runs = math.prod(len(o.values) for o in overrides) * len(seeds)
+    if runs > MAX_RUNS:
+        raise TwinError(f"sweep: {runs:,} runs ({' × '.join(str(len(o.values)) for o in overrides)} combinations "
+                        f"× {len(seeds)} replications) is more than {MAX_RUNS:,}; sweep fewer values or split the grid")
     combinations = grid(overrides)
     variants = [variant(scenario, overrides, combo, source) for combo in combinations]  # fail before running
     specs: list[RunSpec] = []

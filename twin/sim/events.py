@@ -174,6 +174,28 @@ class UnitOnScene(Event):
     """Unit ``unit`` arrived at incident ``incident`` (``node`` is the scene)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class IncidentAssessed(Event):
+    """Someone judged incident ``incident`` before a ground unit arrived (a drone's camera, a
+    call-back): published by the assessing system (drones), honoured by emergency response.
+
+    With ``outcome="cleared"`` the incident needs no ground unit: the response
+    system sends none (a call not yet dispatched), turns back the units not yet
+    on scene and drops the incident's waiting requests. Units already on scene
+    finish their work. Any other outcome (``"confirmed"``) changes nothing yet.
+
+    Attributes
+    ----------
+    outcome : str
+        ``"cleared"`` or ``"confirmed"``.
+    priority : int
+        The priority the assessor gives it, 1 … 3 (for the log; not acted upon).
+    """
+
+    outcome: str
+    priority: int
+
+
 # --- people ----------------------------------------------------------------------------------------
 
 

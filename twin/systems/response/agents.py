@@ -94,6 +94,8 @@ class Unit(mesa.Agent):
         #: The drive under way or last driven (in the movement log once the next one starts).
         self.leg: Leg | None = None
         self._route: tuple[Any, Any] | None = None  # the dispatcher's route to the scene, network s
+        #: The incident the unit was last sent to (-1 before its first mission).
+        self.incident = -1
 
     def _drive(self, kind: int, incident: int, route: tuple[Any, Any], drive_s: float) -> None:
         """Log a drive starting now along ``route`` (nodes, network s to each) that takes ``drive_s`` s."""
@@ -134,6 +136,7 @@ class Unit(mesa.Agent):
         self._route = self.system.route(self.system.router_for(priority), node, int(self.system.plan.node[incident]))
         self.node = node
         self.status = Status.DISPATCHED
+        self.incident = incident
         self.busy_since = self.system.model.now
         self.system.publish(UnitDispatched, incident=incident, unit=self.uid, node=node,
                             unit_type=self.unit_type, travel_s=float(travel_s))
@@ -143,12 +146,27 @@ class Unit(mesa.Agent):
         system = self.system
         env = system.model.env
         plan = system.plan
-        yield env.timeout(system.turnout_s(self.unit_type))
-        self.status = Status.EN_ROUTE
-        system.publish(UnitEnRoute, incident=incident, unit=self.uid, node=self.node)
-        drive_s = system.drive_s(travel_s, int(plan.priority[incident]))
-        self._drive(TO_SCENE, incident, self._route, drive_s)
-        yield env.timeout(drive_s)
+        try:
+            yield env.timeout(system.turnout_s(self.unit_type))
+            self.status = Status.EN_ROUTE
+            system.publish(UnitEnRoute, incident=incident, unit=self.uid, node=self.node)
+            drive_s = system.drive_s(travel_s, int(plan.priority[incident]))
+            self._drive(TO_SCENE, incident, self._route, drive_s)
+            yield env.timeout(drive_s)
+        except simpy.Interrupt:  # stood down (stand_down): the call needs no unit after all
+            if self.leg is not None:
+                driven = self.leg.until(env.now)
+                self.node = int(driven.nodes[-1]) if len(driven.nodes) else self.node
+            self._end_leg()
+            self.status = Status.RETURNING
+            self.busy_since = None
+            self._return_from, self._return_start = self.node, env.now
+            system.publish(UnitCleared, incident=incident, unit=self.uid, node=self.node)
+            system.centre.unit_free(self)
+            system.reposition(self.unit_type)
+            if self.status is Status.RETURNING:
+                yield from self._drive_home(HOME)
+            return
         self.node = int(plan.node[incident])
         self.status = Status.ON_SCENE
         system.publish(UnitOnScene, incident=incident, unit=self.uid, node=self.node)
@@ -175,6 +193,18 @@ class Unit(mesa.Agent):
         system.reposition(self.unit_type)
         if self.status is Status.RETURNING:  # neither re-dispatched nor relocated just now
             yield from self._drive_home(HOME)
+
+    def stand_down(self) -> bool:
+        """Turn back from the incident before reaching it (the call was cleared without a unit).
+
+        Only a unit dispatched or on its way to the scene stands down; it
+        clears where it is and drives home, available. Returns whether it did.
+        """
+        mission = self._mission
+        if self.status not in (Status.DISPATCHED, Status.EN_ROUTE) or mission is None or not mission.is_alive:
+            return False
+        mission.interrupt("stood down")
+        return True
 
     def _drive_home(self, kind: int) -> Any:
         """Drive from ``_return_from`` (left at ``_return_start``, now) to the home station."""

@@ -7,6 +7,10 @@ the dispatch policy. What cannot be covered at once waits in the pending queue,
 again by priority then time, and is served as units come free: a freed unit's
 type is offered to the waiting incidents in that order, skipping any the policy
 declines. After every dispatch the relocation policy may move idle units.
+
+An incident someone assessed as needing no unit (``IncidentAssessed`` with
+``outcome="cleared"``, e.g. from a drone's camera) is not dispatched; its units
+not yet on scene stand down and its waiting requests leave the queue.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from twin.sim.events import CallReceived, IncidentOccurred
+from twin.sim.events import CallReceived, IncidentAssessed, IncidentOccurred
 from twin.systems.response.dispatch import Request
 from twin.systems.response.events import (
     CallAnswered,
@@ -46,6 +50,9 @@ class DispatchCentre:
         # Units already sent to a queued (incident, unit type): a unit that finishes there
         # and clears must not be sent back to the same incident as its "second" unit.
         self._sent: dict[tuple[int, str], set[int]] = {}
+        #: Incidents assessed as needing no ground unit.
+        self.cleared: set[int] = set()
+        system.model.bus.subscribe(IncidentAssessed, self._on_assessed)
 
     @property
     def queue_length(self) -> int:
@@ -83,6 +90,8 @@ class DispatchCentre:
         with self.dispatchers.request(priority=priority) as request:
             yield request
             yield env.timeout(float(plan.dispatch_s[incident]))
+        if incident in self.cleared:
+            return  # cleared before dispatch: no unit is sent
         system.publish(DispatchRequested, incident=incident, node=node)
         kind = system.config.incident_types[plan.types[plan.type_index[incident]]]
         for unit_type, count in kind.units.items():
@@ -140,3 +149,19 @@ class DispatchCentre:
                 del self._missing[key], self._sent[key]
                 self.system.publish(IncidentDequeued, incident=incident, node=int(self.system.plan.node[incident]),
                                     unit_type=unit_type)
+
+    def _on_assessed(self, event: IncidentAssessed) -> None:
+        """A cleared incident: stand down its units not yet on scene, drop its waiting requests."""
+        if event.outcome != "cleared" or event.incident in self.cleared:
+            return
+        incident = event.incident
+        self.cleared.add(incident)
+        node = int(self.system.plan.node[incident])
+        for unit_type, waiting in self._pending.items():
+            for position in [i for i, key in enumerate(waiting) if key[2] == incident][::-1]:
+                waiting.pop(position)
+                del self._missing[(incident, unit_type)], self._sent[(incident, unit_type)]
+                self.system.publish(IncidentDequeued, incident=incident, node=node, unit_type=unit_type)
+        for unit in self.system.units:
+            if unit.incident == incident:
+                unit.stand_down()

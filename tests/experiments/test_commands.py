@@ -12,6 +12,7 @@ import pytest
 from tests.experiments.conftest import write_scenario
 from twin.cli import main
 from twin.experiments.seeds import replication_seeds
+from twin.present.format import format_duration
 
 
 def test_replications_record_distinct_seeds_and_write_every_table(
@@ -34,6 +35,11 @@ def test_replications_record_distinct_seeds_and_write_every_table(
     for name in ("runs.parquet", "summary.csv", "scenario.yaml"):
         assert (out / name).stat().st_size > 0
     assert len(list((tmp_path / "store").glob("*/seed-*.json"))) == 3
+    # A report of the replications: the headline KPIs with their intervals, as Markdown and as HTML.
+    report = (out / "report.md").read_text()
+    assert "| KPI | Mean | 95% CI | Lowest – highest run | n |" in report
+    assert f"| All response, mean | {format_duration(row['mean'])} |" in report
+    assert "<h1>Replications: small</h1>" in (out / "report.html").read_text()
 
 
 def test_compare_identical_scenarios_gives_zero_differences(
@@ -53,6 +59,7 @@ def test_compare_identical_scenarios_gives_zero_differences(
     assert "## Crime by hour" not in report and "## Street-lighting" not in report  # no crime, no lighting
     assert not (out / "crime_by_hour.csv").exists()
     assert (out / "figures" / "differences.png").stat().st_size > 0
+    assert 'src="data:image/png;base64,' in (out / "report.html").read_text()  # the figure, embedded
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs[runs["variant"] == "A"]["seed"]) == list(runs[runs["variant"] == "B"]["seed"])
     assert "No significant difference" in capsys.readouterr().out
@@ -97,3 +104,5 @@ def test_sweep_runs_the_grid_and_writes_tables_and_plots(tmp_path: Path) -> None
     for name in ("response_units_ambulance_count.png", "response_call_handling_dispatchers.png"):
         assert (out / "figures" / name).stat().st_size > 0
     assert json.loads((out / "sweep.json").read_text())["combinations"] == 4
+    page = (out / "report.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 2 and 'src="http' not in page

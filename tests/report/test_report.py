@@ -20,12 +20,12 @@ from twin.experiments.run import RunResult
 from twin.present.format import flatten_kpis, format_duration
 from twin.present.stored import StoredRun
 from twin.report import build_report
-from twin.scenario import load_scenario
+from twin.scenario import Scenario, load_scenario
 from twin.systems.response import ResponseSystem
 from twin.systems.response.figures import response_curves, response_time_distribution
 from twin.systems.response.report import HEADLINE_COLUMNS, console_table, headline_rows, type_rows
 
-FIGURES = ("response_times", "incident_map", "utilisation")
+FIGURES = ("response_times", "incident_map", "coverage", "utilisation")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 #: Six hours of Helsinki (one of warm-up) with a busy call rate, so every priority occurs.
@@ -62,7 +62,7 @@ def test_build_report_writes_report_and_figures(report: Path) -> None:
         assert png.is_file()
         assert png.stat().st_size > 20_000, f"{png.name} looks empty"
         width, height = png_size(png)
-        assert 600 <= width <= 2500 and 400 <= height <= 2500
+        assert 600 <= width <= 2500 and 400 <= height <= 2500, (png.name, width, height)
     # Temporary files are renamed into place, none left behind.
     assert not list(report.parent.rglob("*.tmp"))
 
@@ -181,10 +181,37 @@ def test_response_curve_counts_unreached_incidents(tmp_path: Path) -> None:
 
 
 def test_report_of_a_synthetic_city_without_systems_has_no_osm_attribution(tmp_path: Path) -> None:
-    path = tmp_path / "grid.yaml"
-    path.write_text("city: synthetic:nodes=400\nrun: {duration: 2h, seed: 7}\n")
-    out = write_run(simulate(load_scenario(path)), tmp_path / "run") / "report.md"
+    # A scenario file must configure a system; the Python API may still run the bare city.
+    grid = Scenario.model_validate({"name": "grid", "city": "synthetic:nodes=400", "run": {"duration": 7200, "seed": 7}})
+    out = write_run(simulate(grid), tmp_path / "run") / "report.md"
     text = out.read_text(encoding="utf-8")
     assert "OpenStreetMap" not in text
     assert "**City:** synthetic" in text and "**Duration:** 2 h" in text and "**Seed:** 7" in text
     assert not (tmp_path / "run" / "figures").exists()
+
+
+def test_the_summary_opens_the_report_with_what_a_planner_quotes(report: Path, run: RunResult) -> None:
+    text = report.read_text(encoding="utf-8")
+    kpis = run.kpis["response"]
+    summary = text[text.index("## Summary"):text.index("## Emergency response")]
+    assert text.index("## Summary") < text.index("## Emergency response") < text.index("## Appendix")
+    # Compliance per priority, each with its target's source; what the KPI measures.
+    for group in kpis["by_priority"].values():
+        within = round(group["within_target"] * group["incidents"])
+        assert f"({within} of {group['incidents']} incidents;" in summary
+    assert "NFPA 1710 (2020)" in summary and "call received → first unit on scene" in summary
+    assert "planning assumption" in summary  # priorities 2 and 3 have no standard behind them
+    # The stages' "All" row ends with the mean response of the reached incidents, as the KPIs have it.
+    all_row = next(line for line in summary.splitlines() if line.startswith("| All |"))
+    assert all_row.endswith(f"| {format_duration(kpis['all']['response_s']['mean'])} |")
+    # Calls answered within 15 s, counted here from the log.
+    events = run.events
+    calls = events[events["kind"] == "CallReceived"].set_index("incident")["time"]
+    answers = events[events["kind"] == "CallAnswered"].set_index("incident")["time"]
+    measured = calls[calls >= 3600]
+    within = int(((answers.reindex(measured.index) - measured) <= 15).sum())
+    assert f"of {len(measured)} calls answered within 15 s ({within};" in summary and "NFPA 1221" in summary
+    # The worst incidents come with why; auto-placed stations are said as such; one run is one draw.
+    assert "**The worst" in summary and ("busy" in summary or "travel took" in summary)
+    assert "The twin placed" in summary and "`stations: auto`" in summary
+    assert "--reps" in summary

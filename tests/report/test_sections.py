@@ -83,9 +83,10 @@ def test_every_installed_system_has_its_section_once(everything: tuple[RunResult
     for heading, figures in SECTIONS.items():
         assert text.count(f"\n{heading}\n") == 1, heading
         _check_figures(folder, text, figures)
-    # In the report's order, before the scenario.
+    # In the report's order, after the summary and before the scenario's appendix.
     positions = [text.index(f"\n{heading}\n") for heading in SECTIONS]
-    assert positions == sorted(positions) and positions[-1] < text.index("## Scenario as resolved")
+    assert text.index("## Summary") < positions[0]
+    assert positions == sorted(positions) and positions[-1] < text.index("## Appendix: the scenario as resolved")
     assert not list(folder.rglob("*.tmp"))
 
 

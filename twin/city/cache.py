@@ -19,10 +19,11 @@ import numpy as np
 import platformdirs
 
 from twin.city.city import City, Facilities
+from twin.city.landcover import Landcover
 from twin.city.network import RoadNetwork
 
-#: Bump when the processing changes, so stale entries are not reused.
-FORMAT_VERSION = 2
+#: Bump when the processing changes, so stale entries are not reused (3: water and green areas kept).
+FORMAT_VERSION = 3
 
 
 def cache_dir() -> Path:
@@ -71,6 +72,7 @@ def save(city: City, key: str) -> Path:
         "fac.kind": np.array(fac.kind, dtype=str),
         "fac.name": np.array(fac.name, dtype=str),
         "fac.x": fac.x, "fac.y": fac.y, "fac.node": fac.node, "fac.snap_distance": fac.snap_distance,
+        **{f"land.{name}": getattr(city.landcover, name) for name in Landcover.ARRAYS},
         "meta": np.array(json.dumps(meta)),
     }
     target = folder / f"{key}.npz"
@@ -103,7 +105,8 @@ def load(key: str) -> City | None:
                 walk=_network("walk", data, meta["walk_crs"]),
                 signal_nodes=data["signal_nodes"], crossing_nodes=data["crossing_nodes"],
                 population_weight=data["population_weight"],
-                population_basis=meta["population_basis"], facilities=facilities)
+                population_basis=meta["population_basis"], facilities=facilities,
+                landcover=Landcover(**{name: data[f"land.{name}"] for name in Landcover.ARRAYS}))
     except Exception:
         # Whatever the damage (truncated: BadZipFile or EOFError; a flipped bit: a CRC or zlib error;
         # a foreign file: KeyError, ValueError), the entry is rebuilt rather than trusted.

@@ -16,6 +16,7 @@ import numpy as np
 from pyproj import Transformer
 from scipy.spatial import ConvexHull, QhullError
 
+from twin.city.landcover import Landcover
 from twin.city.network import RoadNetwork
 
 #: Facility kinds understood across the project, with the OSM tags they come from.
@@ -95,6 +96,8 @@ class City:
         ``"synthetic"`` (generated cities).
     facilities : Facilities
         Police and fire stations, hospitals, ambulance stations.
+    landcover : Landcover
+        Water (the sea included) and green areas, for maps only (empty for generated cities).
     """
 
     name: str
@@ -106,6 +109,7 @@ class City:
     population_weight: np.ndarray
     population_basis: str
     facilities: Facilities = field(default_factory=Facilities)
+    landcover: Landcover = field(default_factory=Landcover)
 
     @property
     def crs(self) -> str:

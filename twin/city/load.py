@@ -7,9 +7,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from pyproj import Transformer
 
 from twin.city import cache
 from twin.city.city import City, Facilities
+from twin.city.landcover import build_landcover
 from twin.city.osm_graph import NETWORK_TYPES, build_network
 from twin.city.osm_reader import OsmExtract, check_path, read_osm
 from twin.city.sources import Source, parse_source
@@ -140,5 +142,7 @@ def city_from_extract(extract: OsmExtract, source: Source, network: str, where: 
             city.add_facility(kind, lon=lon, lat=lat, name=name)
         except TwinError:
             continue  # off the kept component (an island, a clipped edge): not this city's
+    to_metres = Transformer.from_crs("EPSG:4326", drive.crs, always_xy=True)
+    city.landcover = build_landcover(extract.areas, extract.coastlines, to_metres.transform, drive.x, drive.y)
 
     return city

@@ -7,7 +7,9 @@ One pass with pyosmium (libosmium) reads every format the project accepts,
 * nodes that are traffic signals or pedestrian crossings;
 * public-safety facilities (police, fire stations, hospitals, ambulance stations),
   whether mapped as a point or as a building outline;
-* building outlines with their number of levels, for population weights.
+* building outlines with their number of levels, for population weights;
+* water and green areas (ways and multipolygons) and coastlines, for maps
+  (:mod:`twin.city.landcover`).
 
 Extracts are cut at a boundary, so a way may reference nodes the file does not
 contain. Those nodes get NaN coordinates here; the graph builder splits the way
@@ -22,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import osmium
 
+from twin.city.landcover import KEYS as LANDCOVER_KEYS
+from twin.city.landcover import AreaRings, landcover_kind
 from twin.errors import TwinError
 
 #: Way tags kept for filtering and edge attributes.
@@ -52,6 +56,8 @@ class OsmExtract:
     crossings: set[int] = field(default_factory=set)
     facilities: list[tuple[str, str, float, float]] = field(default_factory=list)
     buildings: list[tuple[np.ndarray, np.ndarray, float]] = field(default_factory=list)
+    areas: list[AreaRings] = field(default_factory=list)
+    coastlines: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     missing_node_refs: int = 0
 
 
@@ -117,14 +123,18 @@ def read_osm(path: Path) -> OsmExtract:
     """
     check_path(path)
     extract = OsmExtract()
-    wanted = osmium.filter.KeyFilter("highway", "building", "amenity", "emergency", "crossing")
+    wanted = osmium.filter.KeyFilter("highway", "building", "amenity", "emergency", "crossing", *LANDCOVER_KEYS)
     try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_filter(wanted)
+        # Areas (closed ways and multipolygon relations) are assembled for the water and green of maps.
+        processor = (osmium.FileProcessor(str(path)).with_locations().with_filter(wanted)
+                     .with_areas(osmium.filter.KeyFilter(*LANDCOVER_KEYS)))
         for obj in processor:
             if obj.is_node():
                 _read_node(obj, extract)
             elif obj.is_way():
                 _read_way(obj, extract)
+            elif obj.is_area():
+                _read_area(obj, extract)
     except RuntimeError as exc:
         raise TwinError(f"{path}: cannot read OpenStreetMap data ({exc})") from None
     return extract
@@ -142,8 +152,27 @@ def _read_node(node: osmium.osm.Node, extract: OsmExtract) -> None:
         extract.facilities.append((kind, tags.get("name", ""), node.location.lon, node.location.lat))
 
 
+def _ring(ring: object) -> tuple[np.ndarray, np.ndarray]:
+    points = [(n.lon, n.lat) for n in ring if n.location.valid()]  # type: ignore[attr-defined]
+    coords = np.array(points, dtype=np.float64).reshape(-1, 2)
+    return coords[:, 0], coords[:, 1]
+
+
+def _read_area(area: osmium.osm.Area, extract: OsmExtract) -> None:
+    kind = landcover_kind(area.tags)
+    if kind is None:
+        return
+    outers = [(_ring(outer), [_ring(inner) for inner in area.inner_rings(outer)]) for outer in area.outer_rings()]
+    extract.areas.append((kind, outers))
+
+
 def _read_way(way: osmium.osm.Way, extract: OsmExtract) -> None:
     tags = way.tags
+    if tags.get("natural") == "coastline":
+        _, lon, lat, _ = _way_coords(way)
+        valid = ~np.isnan(lon)
+        if valid.sum() >= 2:
+            extract.coastlines.append((lon[valid], lat[valid]))
     kind = _facility_kind(tags)
     is_building = "building" in tags
     if "highway" not in tags and kind is None and not is_building:

@@ -22,6 +22,7 @@ from twin.experiments.seeds import replication_seeds
 from twin.experiments.stats import CONFIDENCE
 from twin.experiments.store import scenario_yaml
 from twin.experiments.tables import summarise, summary_json, write_json, write_table
+from twin.report.replications import write_replications_report
 
 
 def replication_specs(scenario: BaseModel, seeds: Sequence[int], **labels: object) -> list[RunSpec]:
@@ -60,7 +61,8 @@ def summarise_replications(scenario: BaseModel, base_seed: int, seeds: list[int]
 
 
 def write_replications(result: Replications, folder: Path) -> Path:
-    """Write ``runs``, ``summary`` (Parquet + CSV), ``summary.json`` and ``scenario.yaml`` into ``folder``."""
+    """Write ``runs``, ``summary`` (Parquet + CSV), ``summary.json``, ``scenario.yaml`` and the report
+    (``report.md``, ``report.html``: :mod:`twin.report.replications`) into ``folder``."""
     meta = result.metadata()
     with atomic_folder(folder) as tmp:
         (tmp / "scenario.yaml").write_text(scenario_yaml(
@@ -70,6 +72,8 @@ def write_replications(result: Replications, folder: Path) -> Path:
         write_table(result.runs, tmp, "runs", meta)
         write_table(result.summary, tmp, "summary", meta)
         write_json({**meta, "kpis": summary_json(result.summary)}, tmp / "summary.json")
+        write_replications_report(tmp, str(result.scenario.name), result.base_seed, result.seeds, result.summary,
+                                  result.runs, result.executor)
     return folder
 
 

@@ -25,6 +25,7 @@ from twin.present.comparison import ComparisonView, format_p, kpi_rows
 from twin.present.kpis import HourlyFamily, format_value, headline_keys
 from twin.present.tables import Section, markdown_table, section_markdown
 from twin.report.figures import difference_figure, hourly_figure
+from twin.report.html import write_html
 from twin.sim.system import System, available
 
 
@@ -165,7 +166,7 @@ def report_markdown(c: Comparison, hourly: list[tuple[str, HourlyFamily, pd.Data
 
 
 def write_comparison(c: Comparison, folder: Path) -> Path:
-    """Write the comparison's tables, figures, scenarios and ``report.md`` into ``folder``."""
+    """Write the comparison's tables, figures, scenarios, ``report.md`` and ``report.html`` into ``folder``."""
     meta = c.metadata()
     hourly = hourly_tables(c)
     sections = system_sections(c)
@@ -187,4 +188,5 @@ def write_comparison(c: Comparison, folder: Path) -> Path:
             hourly_figure(rows, tmp / "figures" / f"{name}.png", c.names, len(c.seeds), night=shaded,
                           quantity=family.quantity)
         (tmp / "report.md").write_text(report_markdown(c, hourly, sections, tmp))
+        write_html(tmp / "report.md")
     return folder

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin.city.city import OSM_ATTRIBUTION
-from twin.present.stored import REPORT_FILE, StoredRun
+from twin.present.stored import REPORT_FILE, SCENARIO_FILE, StoredRun
 from twin.present.tables import Section, section_markdown
+from twin.report.html import write_html
 from twin.sim.system import available
 
 if TYPE_CHECKING:
@@ -43,8 +44,26 @@ def system_sections(run: StoredRun) -> list[Section]:
     return sections
 
 
-def report_markdown(run: StoredRun, sections: list[Section]) -> str:
-    """The report's text: facts, the systems' sections, the scenario as resolved, attribution."""
+def system_summaries(run: StoredRun) -> list[str]:
+    """The summary paragraphs of every system the run installed, in install order."""
+    paragraphs: list[str] = []
+    for section, system in available().items():
+        if run.scenario.get(section) is None or not run.all_kpis.get(section):
+            continue
+        paragraphs += system.summary(run.of(system))
+    return paragraphs
+
+
+def one_draw_caveat(run: StoredRun) -> str:
+    """Why one run is not the answer: it is one random draw of the period, and what to run instead."""
+    return (f"*One run is one random {_hms(run.duration_s - run.warmup_s)} (seed {run.seed}): another seed "
+            "draws other incidents at other places and gives other numbers. For figures to quote, run "
+            "replications (`python run.py run SCENARIO.yaml --reps 10`: means with 95 % confidence "
+            "intervals), and `python run.py compare A.yaml B.yaml` for a change.*")
+
+
+def report_markdown(run: StoredRun, sections: list[Section], summary: list[str] | None = None) -> str:
+    """The report's text: facts, the summary, the systems' sections, attribution, the scenario as an appendix."""
     city = run.city
     city_label = city.name if city.source in (city.name, "") else f"{city.name} ({city.source})"
     facts = [("Scenario", run.name), ("Seed", str(run.seed)),
@@ -55,20 +74,29 @@ def report_markdown(run: StoredRun, sections: list[Section]) -> str:
     lines = [f"# Run report: {run.name}", ""]
     lines += [f"- **{name}:** {value}" for name, value in facts if value]
     lines.append("")
+    if summary:
+        lines += ["## Summary", ""]
+        for paragraph in summary:
+            lines += [paragraph, ""]
+        lines += [one_draw_caveat(run), ""]
     for section in sections:
         lines += section_markdown(section, run.folder)
     if not sections:
         lines += ["No system of this run has KPIs to report.", ""]
-    resolved = (run.folder / "scenario.yaml").read_text(encoding="utf-8")
-    fence = "````" if "```" in resolved else "```"
-    lines += ["## Scenario as resolved", "", f"{fence}yaml", resolved.rstrip("\n"), fence, ""]
     if not city.source.startswith("synthetic"):
         lines += ["---", "", f"Map data {OSM_ATTRIBUTION}.", ""]
+    resolved = (run.folder / SCENARIO_FILE).read_text(encoding="utf-8")
+    fence = "````" if "```" in resolved else "```"
+    lines += ["## Appendix: the scenario as resolved", "",
+              f"Every default filled in, as [{SCENARIO_FILE}]({SCENARIO_FILE}) in the run folder keeps it; "
+              f"`python run.py run {SCENARIO_FILE}` runs it again.", "",
+              f"{fence}yaml", resolved.rstrip("\n"), fence, ""]
     return "\n".join(lines)
 
 
 def build_report(folder: Path, city: City | None = None) -> Path:
-    """Draw the figures into ``folder/figures/`` and write ``folder/report.md``, from the run folder alone.
+    """Draw the figures into ``folder/figures/`` and write ``folder/report.md`` and ``report.html``
+    (:func:`twin.report.html.write_html`), from the run folder alone.
 
     Parameters
     ----------
@@ -81,7 +109,7 @@ def build_report(folder: Path, city: City | None = None) -> Path:
     Returns
     -------
     Path
-        The written ``report.md``.
+        The written ``report.md`` (``report.html`` beside it: the same, self-contained).
 
     Raises
     ------
@@ -91,9 +119,10 @@ def build_report(folder: Path, city: City | None = None) -> Path:
     run = StoredRun.read(folder)
     if city is not None:
         run.use_city(city)
-    text = report_markdown(run, system_sections(run))
+    text = report_markdown(run, system_sections(run), system_summaries(run))
     out = Path(folder) / REPORT_FILE
     tmp = out.with_name(f".{REPORT_FILE}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)  # a reader never sees half a report
+    write_html(out)
     return out

@@ -16,10 +16,11 @@ from twin.experiments.tables import write_json, write_table
 from twin.present.kpis import format_value, headline_keys, label
 from twin.present.tables import markdown_table
 from twin.report.figures import sweep_figure
+from twin.report.html import write_html
 
 
 def write_sweep(s: Sweep, folder: Path) -> Path:
-    """Write runs, aggregated table, ``sweep.json``, figures and ``report.md`` into ``folder``."""
+    """Write runs, aggregated table, ``sweep.json``, figures, ``report.md`` and ``report.html`` into ``folder``."""
     meta = s.metadata()
     aggregated = s.aggregated
     kpis = headline_keys(aggregated["kpi"].unique())
@@ -32,6 +33,7 @@ def write_sweep(s: Sweep, folder: Path) -> Path:
         figures = {p: sweep_figure(aggregated, p, s.parameters, kpis, tmp / "figures" / f"{_file_name(p)}.png")
                    for p in s.parameters}
         (tmp / "report.md").write_text(_report(s, aggregated, kpis, figures, tmp))
+        write_html(tmp / "report.md")
     return folder
 
 

@@ -11,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from twin.city.routing import Router
 from twin.present.format import format_duration, format_share
 from twin.present.kpis import KpiRule
 from twin.present.stored import StoredRun
 from twin.present.tables import Figure, Section, Table
-from twin.systems.response.figures import StationMark, incident_map, response_time_distribution, utilisation_over_time
+from twin.systems.response.config import ResponseConfig
+from twin.systems.response.figures import (
+    Reach,
+    StationMark,
+    coverage_map,
+    incident_map,
+    response_time_distribution,
+    utilisation_over_time,
+)
 from twin.systems.response.kpis import incident_table
 
 #: Column headers of :func:`headline_rows`.
@@ -119,7 +129,7 @@ def side_tables(system: Any) -> dict[str, pd.DataFrame]:
 
 
 def section(run: StoredRun) -> Section:
-    """The "Emergency response" section of a stored run: headline and per-type tables, three figures."""
+    """The "Emergency response" section of a stored run: headline and per-type tables, four figures."""
     config, kpis = run.config, run.kpis
     tables = [Table(HEADLINE_COLUMNS, headline_rows(kpis),
                     note=f"{TIME_NOTE} Utilisation is the share of unit-time between dispatch and clearing; "
@@ -140,14 +150,53 @@ def section(run: StoredRun) -> Section:
     figures = [
         Figure("response_times", response_time_distribution(incidents, dict(config.targets_s),
                                                             folder / "response_times.png"),
-               "Response times by priority (cumulative share of incidents reached; dashed: targets)"),
+               "Response times by priority: cumulative share of incidents reached (dashed: the target; "
+               "each panel on its own time scale, outliers named at its edge)"),
         Figure("incident_map", incident_map(run.city, incidents, stations, hospitals, folder / "incident_map.png"),
-               "Where incidents happened, with stations and hospitals"),
+               "Where are we slow? Each incident coloured by its response time against its own target"),
+        Figure("coverage", coverage_map(run.city, reaches(run), stations, folder / "coverage.png",
+                                        note=COVERAGE_NOTE),
+               "Coverage: which roads each unit type reaches within its target from its stations"),
         Figure("utilisation", utilisation_over_time(run.timeseries, fleet, run.start, folder / "utilisation.png",
                                                     warmup_s=run.warmup_s),
                "Share of units busy per type, and requests waiting for a unit, over the run"),
     ]
     return Section("Emergency response", tables, figures)
+
+
+#: How the coverage map's times are computed, printed under its title.
+COVERAGE_NOTE = ("mean call handling + mean turnout + the drive on free-flow road times with lights and sirens "
+                 "(as dispatch routes; congestion not included)")
+
+
+def reaches(run: StoredRun) -> list[Reach]:
+    """How fast each unit type can reach every node from its stations, as the run's dispatch sees it.
+
+    Expected response to a node = mean call handling (ring, interview, dispatcher) + the
+    type's mean turnout + the network travel time from the nearest of its stations
+    (free-flow, :class:`~twin.city.routing.Router` on the city's roads, as the run routes
+    without another system's travel times) × ``travel_time_scale`` ÷ the lights-and-sirens
+    factor of the priority. It is held against the shortest target of the incident types
+    that need the unit type (that type's priority gives the factor).
+    """
+    config: ResponseConfig = run.config
+    router = Router(run.city.drive)
+    stations = run.table("stations")
+    calls = config.call_handling
+    handling = calls.ring_s.mean_s + calls.interview_s.mean_s + calls.dispatch_s.mean_s
+    out = []
+    for unit_type, fleet in config.units.items():
+        nodes = stations.loc[stations["unit_type"] == unit_type, "node"].unique()
+        needing = sorted((config.target_of(name), name) for name, kind in config.incident_types.items()
+                         if unit_type in kind.units)
+        if fleet.count == 0 or not len(nodes) or not needing:
+            continue
+        target, name = needing[0]
+        factor = config.lights_and_sirens.get(config.incident_types[name].priority, 1.0)
+        network = np.min([router.times_from(int(node))[0] for node in nodes], axis=0)
+        expected = handling + fleet.turnout_s.mean_s + network * config.travel_time_scale / factor
+        out.append(Reach(unit_type, expected, target, name.replace("_", " ")))
+    return out
 
 
 _GROUPS = {"p1": "P1", "p2": "P2", "p3": "P3"}

@@ -41,6 +41,7 @@ from twin.systems.response.policies import NoRelocation, ResponseContext
 from twin.systems.response.replay import replay as response_replay
 from twin.systems.response.report import HEADLINE, RULES, console_table, side_tables
 from twin.systems.response.report import section as response_section
+from twin.systems.response.summary import summary as response_summary
 
 
 def spread_nodes(city: City, count: int) -> np.ndarray:
@@ -104,6 +105,12 @@ class ResponseSystem(System):
     def report(cls, run: StoredRun) -> Section:
         """The "Emergency response" section of a run report (:func:`.report.section`)."""
         return response_section(run)
+
+    @classmethod
+    def summary(cls, run: StoredRun) -> list[str]:
+        """Compliance against targets and their sources, where the time goes, the worst incidents and
+        why, placed stations (:func:`.summary.summary`)."""
+        return response_summary(run)
 
     @classmethod
     def replay(cls, run: StoredRun) -> Replay:

@@ -7,6 +7,7 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import signal
 import sys
 import time
@@ -23,6 +24,15 @@ from twin.errors import Terminated, TwinError
 
 # Piped output (logs, CI) keeps wide tables readable instead of rich's 80-column default.
 console = Console() if sys.stdout.isatty() else Console(width=130)
+
+
+def _final(text: str) -> None:
+    """The line a command ends with (where its report is): printed even with ``--quiet``."""
+    quiet, console.quiet = console.quiet, False
+    try:
+        console.print(text, highlight=False, soft_wrap=True)
+    finally:
+        console.quiet = quiet
 
 
 def _city_info(args: argparse.Namespace) -> int:
@@ -53,7 +63,11 @@ def _city_info(args: argparse.Namespace) -> int:
     ]
     for key, value in rows:
         table.add_row(key, str(value))
-    console.print(table)
+    quiet, console.quiet = console.quiet, False  # the table is what the command is for, --quiet or not
+    try:
+        console.print(table)
+    finally:
+        console.quiet = quiet
     return 0
 
 
@@ -85,7 +99,7 @@ def _city_plot(args: argparse.Namespace) -> int:
         raise TwinError(f"{out}: cannot write the map: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
-    console.print(f"map written to {out}")
+    _final(f"map written to {out}")
     return 0
 
 
@@ -130,28 +144,71 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from twin.city import load
     from twin.experiments import simulate
-    from twin.experiments.outputs import default_folder, write_run
+    from twin.experiments.outputs import default_folder, link_latest, write_run
+    from twin.kernels.compiled import cache_dir, cache_is_cold, compile_timer
+    from twin.progress import Stages
+    from twin.scenario.systems import SYSTEMS
 
     folder = _output_folder(args, default_folder(scenario.name, seed))  # before the work, not after
     hours = scenario.run.duration / 3600
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed:.1f}/{task.total:.1f} h simulated"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task(f"{scenario.name} (seed {seed})", total=hours)
+    installed = [section for section in SYSTEMS if getattr(scenario, section, None) is not None]
+    stage_of = {  # simulate()'s steps, as they are said
+        "install": ("installing the systems", f"installing the systems: {', '.join(installed)}"),
+        "simulate": ("simulating", f"simulating {hours:g} h of {scenario.name} (seed {seed})"),
+        "kpis": ("computing KPIs", None),
+    }
+    with Stages(console, args.verbosity) as stages:
         try:
-            result = simulate(scenario, seed, on_progress=lambda t: progress.update(task, completed=t / 3600))
+            with stages.stage("loading the city", f"loading the city {scenario.city.source}"):
+                city = load(scenario.city.source, scenario.city.network)
+            stages.detail(_city_line(city))
+            if cache_is_cold():
+                stages.say(f"compiling kernels: first run only, about a minute (Numba keeps them in {cache_dir()})")
+
+            def on_stage(step: str) -> None:
+                name, text = stage_of[step]
+                stages.begin(name, text, **({"total": hours, "unit": "h simulated"} if step == "simulate" else {}))
+
+            with compile_timer() as compiling:
+                result = simulate(scenario, seed, city=city, on_stage=on_stage,
+                                  on_progress=lambda t: stages.advance(t / 3600))
         except TwinError as exc:
             raise TwinError(f"{path}: {exc}") from None
-        progress.update(task, completed=hours)
-    write_run(result, folder)
+        result.timings_s["city_load"] = stages.durations["loading the city"]
+        with stages.stage("writing the report", f"writing the outputs and the report to {folder}"):
+            write_run(result, folder)
     _print_system_tables(result)
-    timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items())
-    console.print(f"{len(result.events):,} events; {timings}")
-    console.print(f"report: {folder / 'report.md'}")
+    if compiling.seconds >= 1:
+        stages.say(f"compiled kernels in {compiling.seconds:.0f} s; Numba keeps them in {cache_dir()}, "
+                   "so later runs skip this")
+    stages.say(f"{len(result.events):,} events")
+    compiled = {"compiling kernels (within the above)": f"{compiling.seconds:.1f} s"} if compiling.seconds >= 0.1 else {}
+    stages.detail(f"timings: {stages.timings(compiled)}")
+    _where(folder, link_latest(folder) if not args.out else None)
     return 0
+
+
+def _city_line(city: Any) -> str:
+    """One line about a loaded city (``--verbose``)."""
+    s = city.summary()
+    return (f"city {s['name']}: {s['nodes']:,} intersections, {s['edges']:,} directed road edges, "
+            f"{s['road_km']:,} km of road, {s['area_km2']:,} km², {s['signals']:,} traffic signals, "
+            f"CRS {s['crs']}")
+
+
+def _where(folder: Path, latest: Path | None = None) -> None:
+    """Say where a run's outputs are; the report's path comes last (the one line ``--quiet`` keeps)."""
+    figures = sorted((folder / "figures").glob("*.png"))
+    if figures:
+        console.print(f"figures: {folder / 'figures'}/ ({len(figures)} PNG)", highlight=False, soft_wrap=True)
+    if (folder / "report.html").is_file():
+        console.print(f"HTML report: {folder / 'report.html'} (figures embedded; opens offline)",
+                      highlight=False, soft_wrap=True)
+    if latest is not None:
+        console.print(f"latest: {latest} -> {folder.name}", highlight=False, soft_wrap=True)
+    _final(f"report: {folder / 'report.md'}")
 
 
 def _print_table(table: Any) -> None:
@@ -186,7 +243,7 @@ def _report(args: argparse.Namespace) -> int:
     else:
         out = build_report(folder)
         write_gis(folder)  # the GIS layers too (folders written before they existed get them)
-    console.print(f"report: {out}")
+    _where(out.parent)
     return 0
 
 
@@ -207,7 +264,7 @@ def _view(args: argparse.Namespace) -> int:
         console.print(f"note: listening on {args.host}: other machines can reach this page")
 
     def ready(url: str) -> None:
-        console.print(f"replay: {url} (Ctrl-C to stop)", highlight=False)
+        _final(f"replay: {url} (Ctrl-C to stop)")
 
     try:
         serve(sources, sock, open_browser=not args.no_browser, on_ready=ready)
@@ -245,8 +302,10 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 @contextmanager
-def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: Any = None) -> Iterator[Any]:
-    """Run ``specs`` on the executor the options ask for, with a progress bar; yield the records."""
+def _counting(args: argparse.Namespace, description: str, total: int, *,
+              transient: bool = False) -> Iterator[Any]:
+    """Yield ``step(note="")``, called once per finished run: a bar on a terminal, where it redraws
+    itself; elsewhere (a CI log) a line when the batch starts and a heartbeat line every 10 s."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -256,6 +315,30 @@ def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: 
         TimeRemainingColumn,
     )
 
+    from twin.progress import Stages
+
+    if not console.is_terminal:
+        with Stages(console, args.verbosity) as stages:
+            stages.begin(description, total=total, unit="runs", digits=0)
+            done = 0
+
+            def step(note: str = "") -> None:
+                nonlocal done
+                done += 1
+                stages.advance(done)
+
+            yield step
+        return
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=console, transient=transient) as progress:
+        task = progress.add_task(description, total=total, note="")
+        yield lambda note="": progress.update(task, advance=1, note=note)
+
+
+@contextmanager
+def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: Any = None) -> Iterator[Any]:
+    """Run ``specs`` on the executor the options ask for, with a progress bar; yield the records."""
     from twin.experiments.executors import open_executor
     from twin.experiments.runner import BatchStats, execute
 
@@ -265,14 +348,10 @@ def _batch(args: argparse.Namespace, specs: list[Any], description: str, store: 
         console.print(f"{total} runs on {handle.description}"
                       + (f"; result store {store.root}" if store is not None else ""))
         try:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                          console=console) as progress:
-                task = progress.add_task(description, total=total, note="")
+            with _counting(args, description, total) as step:
 
                 def on_result(record: dict[str, Any], cached: bool) -> None:
-                    note = f"{stats.from_store} from the store" if stats.from_store else ""
-                    progress.update(task, advance=1, note=note)
+                    step(f"{stats.from_store} from the store" if stats.from_store else "")
 
                 records = execute(specs, handle.executor, store, on_result, stats, warm_cache=handle.local,
                                   max_in_flight=handle.workers, check_code=not handle.local)
@@ -300,7 +379,11 @@ def _replications(args: argparse.Namespace, path: Path, scenario: Any, base_seed
     write_replications(result, folder)
     print_summary(result.summary, console, f"{scenario.name}: {reps} replications (base seed {base_seed})")
     console.print(f"seeds: {', '.join(map(str, seeds[:3]))}{', …' if reps > 3 else ''} (all in runs.csv)")
-    console.print(f"results: {folder}")
+    if (folder / "report.md").is_file():
+        console.print(f"results: {folder}", highlight=False, soft_wrap=True)
+        _final(f"report: {folder / 'report.md'}")
+    else:
+        _final(f"results: {folder}")
     return 0
 
 
@@ -338,7 +421,7 @@ def _compare(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"A: {names[0]} ({paths[0]}); B: {names[1]} ({paths[1]})")
     console.print(overall(result.headline, names, args.reps).replace("**", ""))
-    console.print(f"report: {folder / 'report.md'}")
+    _where(folder)
     return 0
 
 
@@ -366,7 +449,8 @@ def _sweep(args: argparse.Namespace) -> int:
         runs = runs_frame([s.labels for s in specs], records)
     result = Sweep(scenario, str(path), overrides, base_seed, seeds, runs, executor)
     write_sweep(result, folder)
-    console.print(f"results: {folder / 'aggregated.csv'}; figures and report: {folder / 'report.md'}")
+    console.print(f"results: {folder / 'aggregated.csv'}", highlight=False, soft_wrap=True)
+    _where(folder)
     return 0
 
 
@@ -396,7 +480,7 @@ def _regress(args: argparse.Namespace) -> int:
         console.print(f"{p.file.stem}: {len(checks) - len(bad)}/{len(checks)} KPIs as expected "
                       f"({p.reps} replications) {mark}")
     if not failures:
-        console.print(f"regression: all scenarios as expected ({elapsed:.1f} s)")
+        _final(f"regression: all scenarios as expected ({elapsed:.1f} s)")
         return 0
     table = Table(title="Regression: KPIs that moved", caption="ci: the expected value must lie within got ± "
                   "tolerance (95% CI half-width of this run + slack); exact: must be equal.", caption_justify="left")
@@ -405,6 +489,7 @@ def _regress(args: argparse.Namespace) -> int:
     for c in failures:
         table.add_row(c.scenario, c.kpi, f"{c.expected:.6g}", f"{c.got:.6g}" if c.got == c.got else "missing",
                       f"± {c.tolerance:.4g}", c.check)
+    console.quiet = False  # what moved is the command's error: shown with --quiet too
     console.print(table)
     console.print(f"[red]regression: {len(failures)} KPI(s) moved[/red]; if the change is intended, "
                   "re-record with `python run.py regress --record` and commit the .expected.json files")
@@ -412,17 +497,13 @@ def _regress(args: argparse.Namespace) -> int:
 
 
 def _run_plans(args: argparse.Namespace, plans: list[Any]) -> list[dict[str, list[float]]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from twin.experiments import regress
     from twin.experiments.executors import open_executor
 
     with open_executor(processes=args.processes, workers=args.workers, scheduler=args.scheduler) as handle:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as progress:
-            task = progress.add_task(f"regression scenarios on {handle.description}",
-                                     total=sum(p.reps for p in plans))
-            return regress.run_plans(plans, handle.executor, lambda record, cached: progress.advance(task),
+        with _counting(args, f"regression scenarios on {handle.description}", sum(p.reps for p in plans),
+                       transient=True) as step:
+            return regress.run_plans(plans, handle.executor, lambda record, cached: step(),
                                      warm_cache=handle.local, max_in_flight=handle.workers,
                                      check_code=not handle.local)
 
@@ -465,21 +546,113 @@ def _experiment_options(parser: argparse.ArgumentParser) -> None:
     store.add_argument("--no-store", action="store_true", help="neither read nor write the store")
 
 
+def _close(word: str, choices: Any) -> str | None:
+    """The choice ``word`` was probably meant to be, if one is close enough."""
+    found = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for mistyped commands, choices and options (3.12's
+    ``suggest_on_error``, which 3.11 lacks)."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is None or value in action.choices:
+            return
+        guess = _close(value, action.choices)
+        hint = f" (did you mean {guess!r}?)" if guess else f" (choose from {', '.join(map(repr, action.choices))})"
+        if isinstance(action, argparse._SubParsersAction):
+            raise argparse.ArgumentError(None, f"unknown command {value!r}{hint}")
+        raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint}")
+
+    def error(self, message: str) -> Any:
+        unknown = "unrecognized arguments: "
+        if message.startswith(unknown):
+            options = sorted({o for parser in _parsers(self) for a in parser._actions for o in a.option_strings})
+            hints = {}
+            for word in message[len(unknown):].split():
+                guess = _close(word.split("=", 1)[0], options) if word.startswith("--") else None
+                if guess:
+                    hints[word] = guess
+            if len(hints) == 1:
+                message += f" (did you mean {next(iter(hints.values()))}?)"
+            elif hints:
+                message += f" ({'; '.join(f'{w}: did you mean {g}?' for w, g in hints.items())})"
+        return super().error(message)
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every parser of its commands, depth first."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _parsers(sub)
+
+
+def _prog() -> str:
+    """How the user started us: ``twin`` (the console script), ``python -m twin`` or ``python run.py``."""
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if started.name.removesuffix(".exe").removesuffix("-script.py") == "twin":
+        return "twin"
+    if started.name == "__main__.py" and started.parent.name == "twin":
+        return "python -m twin"
+    return "python run.py"
+
+
+def _examples(prog: str, *lines: str) -> str:
+    """An ``Examples:`` block for a ``--help``; ``{prog}`` in a line is how the program was started."""
+    return "Examples:\n" + "\n".join(f"  {line.format(prog=prog)}" for line in lines)
+
+
+def _verbosity_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    say = parser.add_argument_group("output").add_mutually_exclusive_group()
+    say.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=default,
+                     help="print only errors and the last line (where the report is)")
+    say.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1, default=default,
+                     help="also print the city's summary and how long each stage took")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(
-        prog="python run.py",
+    import twin
+
+    prog = _prog()
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog=prog, formatter_class=raw,
         description="Public-safety digital twin of a city. With no command: run the baseline scenario "
-                    f"({BASELINE}, central Helsinki, offline).")
+                    f"({BASELINE}, central Helsinki, offline).",
+        epilog=_examples(prog, "{prog}                                    # the baseline: a Monday in central Helsinki",
+                         "{prog} run scenarios/response_only.yaml   # emergency response alone",
+                         "{prog} city info helsinki",
+                         "{prog} compare scenarios/baseline.yaml scenarios/baseline_adaptive_lighting.yaml --reps 10",
+                         "{prog} view outputs/baseline/latest       # replay the newest run in the browser",
+                         "{prog} run --help                         # a command's options and examples"))
+    parser.add_argument("--version", action="version", version=f"public-safety-twin {twin.__version__}")
+    _verbosity_options(parser, 0)
+    common = argparse.ArgumentParser(add_help=False)  # -q / -v after the command too
+    _verbosity_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    city = commands.add_parser("city", help="load, describe and map a city")
+    city = commands.add_parser(
+        "city", help="load, describe and map a city", formatter_class=raw,
+        epilog=_examples(prog, "{prog} city info helsinki", "{prog} city plot helsinki -o helsinki.png"))
     city_commands = city.add_subparsers(dest="city_command", metavar="ACTION", required=True)
     source_help = ("helsinki | FILE.osm[.gz|.bz2|.pbf] | place:NAME | bbox:W,S,E,N | "
                    "point:LAT,LON,METRES | synthetic:nodes=N[,seed=S,...]")
-    info = city_commands.add_parser("info", help="nodes, edges, km of road, signals, facilities, load times")
+    info = city_commands.add_parser(
+        "info", help="nodes, edges, km of road, signals, facilities, load times", parents=[common],
+        formatter_class=raw,
+        epilog=_examples(prog, "{prog} city info helsinki",
+                         "{prog} city info synthetic:nodes=10000,seed=7",
+                         "{prog} city info ../shared/data/osm/malta.osm.pbf        # a local extract",
+                         "{prog} city info bbox:24.93,60.16,24.96,60.175          # fetched (needs the internet)"))
     info.add_argument("source", metavar="SOURCE", help=source_help)
-    plot = city_commands.add_parser("plot", help="draw a map of the roads, signals and facilities")
+    plot = city_commands.add_parser(
+        "plot", help="draw a map of the roads, signals and facilities", parents=[common], formatter_class=raw,
+        epilog=_examples(prog, "{prog} city plot helsinki -o helsinki.png",
+                         "{prog} city plot synthetic:nodes=2000,seed=3 -o grid.png"))
     plot.add_argument("source", metavar="SOURCE", help=source_help)
     plot.add_argument("-o", "--output", default="map.png", help="PNG file to write (default: map.png)")
     for sub in (info, plot):
@@ -488,7 +661,12 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_city_info)
     plot.set_defaults(handler=_city_plot)
 
-    run = commands.add_parser("run", help="run a scenario and write events, KPIs and a report")
+    run = commands.add_parser(
+        "run", help="run a scenario and write events, KPIs and a report", parents=[common], formatter_class=raw,
+        epilog=_examples(prog, "{prog} run                                     # " + BASELINE,
+                         "{prog} run scenarios/response_only.yaml --seed 7",
+                         "{prog} run scenarios/baseline.yaml --reps 20          # means with 95 % CIs",
+                         "{prog} run scenarios/response_only.yaml --out results/response -q"))
     run.add_argument("scenario", metavar="SCENARIO", nargs="?", default=BASELINE,
                      help=f"scenario YAML file (default: {BASELINE})")
     run.add_argument("--seed", type=_non_negative, help="override the scenario's seed (the base seed with --reps)")
@@ -500,7 +678,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser(
-        "compare", help="compare two scenarios: paired replications, differences with 95%% CIs, verdicts, report")
+        "compare", help="compare two scenarios: paired replications, differences with 95%% CIs, verdicts, report",
+        parents=[common], formatter_class=raw,
+        epilog=_examples(prog, "{prog} compare scenarios/baseline.yaml scenarios/baseline_adaptive_lighting.yaml --reps 10",
+                         "{prog} compare scenarios/no_relocation.yaml scenarios/relocation.yaml --reps 20 --workers 2"))
     compare.add_argument("a", metavar="A.yaml", help="the reference scenario")
     compare.add_argument("b", metavar="B.yaml", help="the variant, judged against A")
     compare.add_argument("--reps", type=_positive, default=10, metavar="N",
@@ -511,8 +692,12 @@ def build_parser() -> argparse.ArgumentParser:
     _experiment_options(compare)
     compare.set_defaults(handler=_compare)
 
-    sweep = commands.add_parser("sweep",
-                                help="run a grid of scenario variants (--set PATH=V1,V2,...) with CIs and plots")
+    sweep = commands.add_parser(
+        "sweep", help="run a grid of scenario variants (--set PATH=V1,V2,...) with CIs and plots",
+        parents=[common], formatter_class=raw,
+        epilog=_examples(prog, "{prog} sweep scenarios/response_only.yaml --set response.units.ambulance.count=3,4,6 --reps 10",
+                         "{prog} sweep scenarios/response_only.yaml --set response.units.ambulance.count=4,6 "
+                         "--set response.arrivals.per_day=80,120 --reps 5"))
     sweep.add_argument("scenario", metavar="SCENARIO", help="the base scenario YAML file")
     sweep.add_argument("--set", action="append", metavar="PATH=V1,V2,...",
                        help="a dotted scenario path and its values, e.g. response.units.ambulance.count=8,10,12; "
@@ -524,7 +709,11 @@ def build_parser() -> argparse.ArgumentParser:
     _experiment_options(sweep)
     sweep.set_defaults(handler=_sweep)
 
-    report = commands.add_parser("report", help="draw a run's report again from its output folder alone")
+    report = commands.add_parser(
+        "report", help="draw a run's report again from its output folder alone", parents=[common],
+        formatter_class=raw,
+        epilog=_examples(prog, "{prog} report outputs/baseline/latest            # the newest run of baseline",
+                         "{prog} report outputs/baseline/reps20-20261102-120000-seed1 --replication 3"))
     report.add_argument("folder", metavar="RUN_DIR", help="a folder written by `run` (outputs/<scenario>/<run-id>)")
     report.add_argument("--replication", type=_non_negative, metavar="I",
                         help="RUN_DIR holds --reps replications: run replication I again with its seed and report "
@@ -536,9 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a local web page that replays a stored run: the roads, incidents appearing,\n"
                     "units moving, the queue, a clock and KPIs over time. Give two run folders of the\n"
                     "same city (a scenario and its variant, same seed) to see them side by side.",
-        epilog="Examples:\n  python run.py view outputs/baseline/20261102-000000-seed1\n"
-               "  python run.py view RUN_A RUN_B --port 8800 --no-browser",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_examples(prog, "{prog} view outputs/baseline/latest",
+                         "{prog} view RUN_A RUN_B --port 8800 --no-browser"),
+        parents=[common], formatter_class=raw)
     view.add_argument("folder", metavar="RUN_DIR", help="a folder written by `run` (outputs/<scenario>/<run-id>)")
     view.add_argument("other", metavar="RUN_B", nargs="?", help="a second run folder of the same city, shown beside")
     view.add_argument("--host", default="127.0.0.1",
@@ -548,7 +737,12 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
     view.set_defaults(handler=_view)
 
-    regress = commands.add_parser("regress", help="run the regression scenarios and check their KPIs (CI)")
+    regress = commands.add_parser(
+        "regress", help="run the regression scenarios and check their KPIs (CI)", parents=[common],
+        formatter_class=raw,
+        epilog=_examples(prog, "{prog} regress                                # every scenario in scenarios/regression",
+                         "{prog} regress helsinki-short --processes 1",
+                         "{prog} regress --record                       # after an intended change: new expectations"))
     regress.add_argument("names", nargs="*", metavar="NAME", help="only these scenarios (file stems; default: all)")
     regress.add_argument("--record", action="store_true",
                          help="re-record the expected KPIs (NAME.expected.json) from this run")
@@ -556,7 +750,10 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_options(regress)
     regress.set_defaults(handler=_regress)
 
-    bench = commands.add_parser("bench", help="performance benchmarks (ratios against references)")
+    bench = commands.add_parser(
+        "bench", help="performance benchmarks (ratios against references)", formatter_class=raw,
+        epilog=_examples(prog, "{prog} bench routing --quick                   # a smoke test, seconds",
+                         "{prog} bench sim"))
     bench_commands = bench.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
     benchmarks = {  # module in twin.bench: (what it measures, what --quick does)
         "routing": ("our Dijkstra vs scipy and networkx; k-nearest and point-to-point; cached load",
@@ -569,7 +766,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "100,000 people on 10k intersections (smoke test)"),
     }
     for name, (what, quick) in benchmarks.items():
-        bench_commands.add_parser(name, help=what).add_argument("--quick", action="store_true", help=quick)
+        bench_commands.add_parser(name, help=what, parents=[common], formatter_class=raw,
+                                  epilog=_examples(prog, f"{{prog}} bench {name} --quick", f"{{prog}} bench {name}")
+                                  ).add_argument("--quick", action="store_true", help=quick)
     bench.set_defaults(handler=_bench)
     return parser
 
@@ -606,8 +805,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["run"])
+    if args.command is None:  # no command: run the baseline, keeping options such as -q
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
+    console.quiet = args.verbosity < 0
     try:
         with _sigterm_as_interrupt():
             return args.handler(args)

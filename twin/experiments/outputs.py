@@ -9,6 +9,7 @@ also reserves a folder before the run that fills it starts).
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +41,33 @@ def default_folder(name: str, seed: int, root: Path = Path("outputs")) -> Path:
     """``outputs/<scenario>/<YYYYmmdd-HHMMSS>-seed<N>`` (reserve it with ``unique=True``: ``-2``, … if taken)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return root / str(name) / f"{stamp}-seed{seed}"
+
+
+#: Name of the link, beside a scenario's run folders, to the newest of them.
+LATEST = "latest"
+
+
+def link_latest(folder: Path) -> Path | None:
+    """Point ``latest`` beside ``folder`` at it (``outputs/<scenario>/latest`` -> the newest run).
+
+    The link is relative (the ``outputs`` folder can move) and replaced atomically: a new
+    link is made under a temporary name and renamed over the old one, so a reader never
+    finds it missing. Returns the link, or None where links cannot be made (a file system
+    or an account without symbolic links, a real folder named ``latest`` in the way).
+    """
+    link = folder.parent / LATEST
+    tmp = folder.parent / f".{LATEST}.new-{os.getpid()}"
+    try:
+        tmp.unlink(missing_ok=True)
+        os.symlink(folder.name, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return None
+    return link
 
 
 def write_run(result: RunResult, folder: Path | None = None) -> Path:

@@ -59,7 +59,8 @@ def build_model(scenario: BaseModel, seed: int, city: City | None = None) -> Cit
 
 
 def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None = None,
-             on_progress: Callable[[float], None] | None = None) -> RunResult:
+             on_progress: Callable[[float], None] | None = None,
+             on_stage: Callable[[str], None] | None = None) -> RunResult:
     """Run ``scenario`` once.
 
     Parameters
@@ -72,6 +73,9 @@ def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None 
         An already loaded city (replications reuse it).
     on_progress : callable, optional
         Called with the simulated time (s) as the run advances.
+    on_stage : callable, optional
+        Called with ``"city"`` (only when ``city`` is not given), ``"install"``,
+        ``"simulate"`` and ``"kpis"`` as each step starts (the command line names them).
 
     Raises
     ------
@@ -83,17 +87,22 @@ def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None 
     seed = check_seed(scenario.run.seed if seed is None else seed)
     if city is not None and not isinstance(city, City):
         raise TwinError(f"city: expected a twin.city.City (twin.city.load(...)), got {type(city).__name__}")
+    stage = on_stage or (lambda name: None)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if city is None:
+        stage("city")
         city = load(scenario.city.source, scenario.city.network)
     timings["city_load"] = time.perf_counter() - start
+    stage("install")
     start = time.perf_counter()
     model = build_model(scenario, seed, city)
     timings["install"] = time.perf_counter() - start
+    stage("simulate")
     start = time.perf_counter()
     model.run(sample_every=scenario.run.sample_every, on_progress=on_progress)
     timings["simulate"] = time.perf_counter() - start
+    stage("kpis")
     events = model.bus.log.frame()
     kpis = {system.section: system.kpis(events, config, model) for system, config in model.systems}
     return RunResult(scenario=scenario, seed=seed, model=model, events=events,

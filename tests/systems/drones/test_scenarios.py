@@ -42,7 +42,8 @@ def test_time_to_scene_is_delay_climb_distance_over_speed_descent(helsinki) -> N
 def test_cleared_calls_get_no_ground_unit(helsinki) -> None:
     everything = {name: 1.0 for name in ("medical_p2", "medical_p3", "crime_report", "traffic_collision")}
     scenario = validate_scenario(scenario_data(clear_probability=everything), "t.yaml")
-    ev = simulate(scenario, city=helsinki).events
+    result = simulate(scenario, city=helsinki)
+    ev = result.events
     assessed = ev[ev["kind"] == "IncidentAssessed"]
     cleared = assessed[[o == "cleared" for o in _data(assessed, "outcome")]]
     assert len(cleared) >= 5
@@ -60,8 +61,12 @@ def test_cleared_calls_get_no_ground_unit(helsinki) -> None:
     # And never a dispatch request for a call cleared before its dispatcher finished.
     requested = set(ev[ev["kind"] == "DispatchRequested"]["incident"])
     assert any(i not in requested for i in cleared["incident"])
-    kpis = simulate(scenario, city=helsinki).kpis["drones"]
-    assert kpis["cleared"] >= 1
+    # Cleared calls no unit reached are neither response times nor unserved in the response KPIs.
+    never_reached = [i for i in cleared["incident"] if not ((ev["incident"] == i) & (ev["kind"] == "UnitOnScene")).any()]
+    response = result.kpis["response"]
+    assert response["cleared_without_unit"] == len(never_reached) > 0
+    assert response["unserved"] == 0
+    assert result.kpis["drones"]["cleared"] == len(never_reached)
 
 
 def test_units_stand_down_on_the_way(helsinki) -> None:
@@ -107,3 +112,11 @@ def test_end_to_end_kpis(helsinki) -> None:
     assert 60 < kpis["eyes_on_scene_s"]["mean"] < 300
     assert 0 <= kpis["first_on_scene"] <= 1
     assert kpis["flight_hours"] > 0
+
+
+def test_outside_operating_hours_nothing_flies(helsinki) -> None:
+    scenario = validate_scenario(scenario_data(hours=[2, 4]), "t.yaml")  # the run is 08:00–14:00
+    result = simulate(scenario, city=helsinki)
+    kpis = result.kpis["drones"]
+    assert kpis["flights"] == 0 and kpis["eyes_on_scene_s"]["mean"] is None and kpis["missed_launches"] == 0
+    assert result.kpis["response"]["cleared_without_unit"] == 0

@@ -48,7 +48,8 @@ def flight_table(events: pd.DataFrame, warmup_s: float) -> pd.DataFrame:
     table["t_drone"] = _first(events, DroneOnScene.kind).reindex(table.index)
     table["t_ground"] = _first(events, UnitOnScene.kind).reindex(table.index)
     assessed = events[events["kind"] == IncidentAssessed.kind]
-    cleared = assessed[[json.loads(d)["outcome"] == "cleared" for d in assessed["data"]]]["incident"]
+    outcome = np.array([json.loads(d)["outcome"] == "cleared" for d in assessed["data"]], dtype=bool)
+    cleared = assessed["incident"][outcome]
     table["cleared"] = table.index.isin(cleared.to_numpy())
     return table[table["t_call"] >= warmup_s]
 

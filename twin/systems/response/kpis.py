@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin.sim.events import CallReceived, IncidentOccurred, UnitDispatched, UnitOnScene
+from twin.sim.events import CallReceived, IncidentAssessed, IncidentOccurred, UnitDispatched, UnitOnScene
 from twin.systems.response.events import (
     CallAnswered,
     DispatchRequested,
@@ -134,6 +134,13 @@ def response_kpis(events: pd.DataFrame, fleet: dict[str, int], targets: dict[str
     """
     table = incident_table(events)
     table = table[table["t_call"] >= warmup_s].copy()
+    # A call assessed as needing no unit (IncidentAssessed "cleared", e.g. by a drone) that no unit
+    # reached is neither served nor unserved: it leaves the response times and is counted apart.
+    assessed = events[events["kind"] == IncidentAssessed.kind]
+    outcome = np.array([json.loads(d).get("outcome") == "cleared" for d in assessed["data"]], dtype=bool)
+    cleared = assessed["incident"][outcome]
+    no_unit = table.index.isin(cleared.to_numpy()) & table["t_on_scene"].isna().to_numpy()
+    table = table[~no_unit]
     table["target_s"] = table["incident_type"].map(targets)
     return {
         "all": _group_kpis(table),
@@ -142,4 +149,5 @@ def response_kpis(events: pd.DataFrame, fleet: dict[str, int], targets: dict[str
         "utilisation": busy_share(events, fleet, warmup_s, end_s),
         "queue": queue_stats(events, warmup_s, end_s),
         "unserved": int(table["response"].isna().sum()),
+        "cleared_without_unit": int(no_unit.sum()),
     }

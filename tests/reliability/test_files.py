@@ -306,3 +306,42 @@ def test_a_claim_left_by_a_dead_command_does_not_block(tmp_path: Path) -> None:
     submitted: list[tuple[str, int]] = []
     assert execute(specs, _Counting(submitted), store)[0]["kpis"] == {"response": {"seed": 11}}
     assert submitted == [(scenario.name, 11)]
+
+
+def test_a_worker_that_dies_is_one_line(tmp_path: Path) -> None:
+    """A worker killed under a run (the OOM killer, a stray kill) is named in one line, not a BrokenProcessPool."""
+    from twin.errors import TwinError
+    from twin.experiments.executors import local_processes
+
+    class Dying(Executor):
+        def __init__(self, pool: Executor) -> None:
+            self.pool = pool
+
+        def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Future:  # type: ignore[override]
+            return self.pool.submit(os._exit, 9)
+
+    scenario = load_scenario(write_scenario(tmp_path, "small"))
+    with local_processes(1) as handle, pytest.raises(TwinError) as caught:
+        execute(replication_specs(scenario, [5]), Dying(handle.executor), ResultStore(tmp_path / "store"))
+    assert str(caught.value) == ("small (seed 5): a worker process ended abruptly, killed by a signal or for lack of "
+                                 "memory (the runs finished before it are in the store)")
+    assert not list((tmp_path / "store").rglob("*.lock"))
+
+
+def test_a_tls_scheduler_without_certificates_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    import dask
+
+    with dask.config.set({"distributed.comm.tls.client.cert": None}), socket.socket() as listener:
+        # something answers at the address, as a scheduler would
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"tls://127.0.0.1:{listener.getsockname()[1]}"
+        status = main(["run", str(write_scenario(tmp_path, "small")), "--reps", "2", "--scheduler", address,
+                       "--no-store", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: --scheduler: {address} needs this machine's TLS certificates: set "
+                          "DASK_DISTRIBUTED__COMM__TLS__CA_FILE"), err
+    assert not (tmp_path / "out").exists() and _hidden(tmp_path) == []

@@ -97,6 +97,7 @@ def rerun_replication(folder: Path, index: int) -> Path:
         run again gives other KPIs than the stored ones (the model code changed since).
     """
     from twin.errors import TwinError
+    from twin.experiments.folders import reserve
     from twin.experiments.outputs import write_run
     from twin.experiments.run import simulate
     from twin.experiments.tables import kpi_columns, runs_frame
@@ -110,7 +111,7 @@ def rerun_replication(folder: Path, index: int) -> Path:
     if index not in set(runs["replication"]):
         raise TwinError(f"--replication: {folder} holds replications 0 to {len(runs) - 1}, got {index}")
     row = runs.set_index("replication").loc[index]
-    target = replication_folder(folder, index)
+    target = reserve(replication_folder(folder, index))  # checked and taken before the run, not after it
     result = simulate(load_scenario(scenario_path), int(row["seed"]))
     record = {"seed": result.seed, "scenario_hash": row["scenario_hash"], "timings_s": {}, "kpis": result.kpis}
     again = runs_frame([{}], [record]).iloc[0]

@@ -182,12 +182,15 @@ def _alive(pid: int) -> bool:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a flushed temporary file and ``os.replace``."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    # A name of its own for each writer (the PID second to last, for clean_temporary).
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{os.getpid()}.tmp")
+    tmp = Path(name)
     try:
-        with tmp.open("w") as handle:
+        with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide results from the other users of a shared store
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

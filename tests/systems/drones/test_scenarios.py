@@ -120,3 +120,14 @@ def test_outside_operating_hours_nothing_flies(helsinki) -> None:
     kpis = result.kpis["drones"]
     assert kpis["flights"] == 0 and kpis["eyes_on_scene_s"]["mean"] is None and kpis["missed_launches"] == 0
     assert result.kpis["response"]["cleared_without_unit"] == 0
+
+
+def test_recalled_before_take_off_never_flies(helsinki) -> None:
+    # Launched after dispatch with a 20-minute delay: the first ground unit always arrives first.
+    slow = {"launch_delay_s": 1200.0}
+    scenario = validate_scenario(scenario_data(aircraft=slow, launch={"name": "after_dispatch"}), "t.yaml")
+    ev = simulate(scenario, city=helsinki).events
+    recalled = ev[ev["kind"] == "DroneRecalled"]
+    assert len(recalled) > 5
+    assert not (ev["kind"] == "DroneLaunched").any()
+    assert not (ev["kind"] == "DroneOnScene").any()

@@ -69,7 +69,16 @@ class Drone(mesa.Agent):
         env = system.model.env
         config = system.config
         aircraft, weather = config.aircraft, config.weather
-        yield env.timeout(aircraft.launch_delay_s)
+        try:
+            yield env.timeout(aircraft.launch_delay_s)
+        except simpy.Interrupt as stop:  # recalled before take-off: it never left the dock
+            record["recalled"] = str(stop.cause)
+            self._charge_time = env.now
+            self.status = DOCKED
+            self.incident = -1
+            system.publish(DroneRecalled, incident=incident, unit=self.uid, reason=str(stop.cause),
+                           x=path[0][0], y=path[0][1])
+            return
         takeoff = env.now
         record["t_takeoff"] = takeoff
         system.launched(self, incident, path)

@@ -80,6 +80,7 @@ def section(run: StoredRun) -> Section:
 def flight_map(run: StoredRun) -> Figure:
     """Docks with range circles, no-fly zones and flight paths over the city."""
     flights, docks, zones = run.table("flights"), run.table("docks"), run.table("no_fly")
+    flights = flights[flights["t_takeoff"].notna()]  # recalled before take-off: never flew
     radius = float(run.config.max_range_m)
     city = run.city
     fig, (ax,) = city_axes(city)

@@ -47,13 +47,16 @@ def _start(tmp_path: Path, command: str, executor: list[str], store: bool = Fals
             "sweep": ["sweep", str(path), "--set", "response.units.ambulance.count=3,4", "--reps", "2"],
             "compare": ["compare", str(path), str(path), "--reps", "2"]}[command]
     stored = ["--store", str(tmp_path / "store")] if store else ["--no-store"]
-    # Output into a file (the command flushes each line), so the test can see when the runs start.
-    stdout = (tmp_path / "stdout.txt").open("w")
-    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args, *executor, *stored, "--out", str(out)],
-                               cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    stdout.close()
+    # Output into files, not pipes: the test sees when the runs start (the command flushes each line), and
+    # processes left behind, which would hold a pipe open, cannot make the test wait for ever.
+    with (tmp_path / "stdout.txt").open("w") as stdout, (tmp_path / "stderr.txt").open("w") as stderr:
+        process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args, *executor, *stored, "--out",
+                                    str(out)], cwd=tmp_path, stdout=stdout, stderr=stderr, start_new_session=True)
     return process, out
+
+
+def _stderr(process: subprocess.Popen) -> str:
+    return (Path(process.args[-1]).parent / "stderr.txt").read_text()
 
 
 def _wait_for_workers(process: subprocess.Popen, helpers: int) -> list[psutil.Process]:
@@ -66,10 +69,11 @@ def _wait_for_workers(process: subprocess.Popen, helpers: int) -> list[psutil.Pr
             time.sleep(1.0)  # let the workers take their first runs
             return [p for p in _session(process.pid) if p.pid != process.pid]
         if process.poll() is not None:
-            raise AssertionError(f"the command ended before its workers started: {process.communicate()}")
+            raise AssertionError(f"the command ended before its workers started: {_stderr(process)}")
         time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"no {helpers} worker processes after {START_S} s: {process.communicate()}")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    raise AssertionError(f"no {helpers} worker processes after {START_S} s: {_stderr(process)}")
 
 
 def _left_after(process: subprocess.Popen) -> list[str]:
@@ -78,6 +82,15 @@ def _left_after(process: subprocess.Popen) -> list[str]:
     while (left := _session(process.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return [" ".join(p.cmdline())[:120] for p in left if p.is_running()]
+
+
+def _end(process: subprocess.Popen) -> None:
+    """End whatever is left of the command's session (only if the code under test failed to)."""
+    for member in _session(process.pid):
+        try:
+            member.kill()
+        except psutil.Error:
+            pass
 
 
 # (command, executor options, helper processes besides the command, result store)
@@ -98,8 +111,9 @@ def test_sigkill_of_the_command_leaves_no_process(tmp_path: Path, case: str) -> 
     workers = _wait_for_workers(process, helpers)
     os.kill(process.pid, signal.SIGKILL)
     assert process.wait(timeout=GONE_S) == -signal.SIGKILL
-    process.communicate()
-    assert _left_after(process) == [], f"left behind by kill -9 (of {len(workers)} helpers)"
+    left = _left_after(process)
+    _end(process)
+    assert left == [], f"left behind by kill -9 (of {len(workers)} helpers)"
     assert not out.exists()
 
 
@@ -110,11 +124,14 @@ def test_sigterm_takes_the_ctrl_c_path(tmp_path: Path, case: str) -> None:
     _wait_for_workers(process, helpers)
     start = time.monotonic()
     os.kill(process.pid, signal.SIGTERM)
-    err = process.communicate(timeout=GONE_S + 20)[1]
+    process.wait(timeout=GONE_S + 20)
+    err = _stderr(process)
+    left = _left_after(process)
+    _end(process)
     assert process.returncode == 143, err
     assert time.monotonic() - start < GONE_S, "SIGTERM waited for runs in progress"
-    assert "Traceback" not in err and err.strip().splitlines()[-1] == "terminated", err
-    assert _left_after(process) == []
+    assert "Traceback" not in err and err.strip().splitlines() == ["terminated"], err
+    assert left == []
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "temporary or lock files left"
     if store:
@@ -126,10 +143,13 @@ def test_sigterm_to_the_whole_process_group_is_one_clean_stop(tmp_path: Path) ->
     process, out = _start(tmp_path, "run", ["--processes", "2"])
     _wait_for_workers(process, 4)
     os.killpg(process.pid, signal.SIGTERM)
-    err = process.communicate(timeout=GONE_S + 20)[1]
+    process.wait(timeout=GONE_S + 20)
+    err = _stderr(process)
+    left = _left_after(process)
+    _end(process)
     assert process.returncode == 143, err
     assert "Traceback" not in err and "error:" not in err, err
-    assert _left_after(process) == []
+    assert left == []
     assert not out.exists()
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from twin.present.format import flatten_kpis
-from twin.present.kpis import format_value, headline_keys, label, measure
+from twin.present.kpis import format_value, headline_keys, label, measure, unit
 from twin.present.tables import Table
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ COLUMNS = ("Indicator", "Value", "Unit")
 
 def value_text(key: str, value: float | None) -> str:
     """A level for the console: whole numbers with separators, seconds as seconds, else as the KPI prints."""
+    if value is not None and unit(key) == "share":
+        return format_value(key, value)  # 1.0 is "100.0 %", not "1"
     if value is not None and float(value).is_integer():
         return f"{int(value):,}"
     if value is not None and measure(key) == "s":

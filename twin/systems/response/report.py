@@ -234,6 +234,7 @@ RULES: tuple[KpiRule, ...] = (
     KpiRule("queue.mean", "lower", "Queue, mean waiting requests", "count"),
     KpiRule("queue.max", "lower", "Queue, max waiting requests", "count"),
     KpiRule("unserved", "lower", "Unserved incidents", "count"),
+    KpiRule("cleared_without_unit", "neutral", "Calls cleared without a unit (assessed remotely)", "incidents"),
 )
 
 #: The response KPIs a planner looks at first, in display order.

@@ -65,7 +65,8 @@ def run(*, quick: bool = False, console: Console | None = None) -> int:
     rows = []
     for factor in (1, 2):
         with console.status(f"simulating one day with {per_day * factor:,} incidents a day"):
-            result = simulate(bench_scenario(nodes, per_day * factor, fleet_factor=factor), city=city)
+            # As replications run it: KPIs only, without the movement log a replay needs.
+            result = simulate(bench_scenario(nodes, per_day * factor, fleet_factor=factor), city=city, replay=False)
         incidents = int((result.events["kind"] == IncidentOccurred.kind).sum())
         kpis = result.kpis["response"]
         rows.append((factor, incidents, len(result.events), result.timings_s["install"],

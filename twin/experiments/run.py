@@ -44,13 +44,13 @@ def _check_scenario(scenario: object) -> None:
     raise TwinError(f"scenario: expected a validated scenario, got {type(scenario).__name__}; {hint}")
 
 
-def build_model(scenario: BaseModel, seed: int, city: City | None = None) -> CityModel:
-    """A model of ``scenario`` with every configured system installed."""
+def build_model(scenario: BaseModel, seed: int, city: City | None = None, *, replay: bool = True) -> CityModel:
+    """A model of ``scenario`` with every configured system installed (``replay``: see :class:`CityModel`)."""
     if city is None:
         city = load(scenario.city.source, scenario.city.network)
     run = scenario.run
     model = CityModel(city, start=run.start, seed=seed, duration_s=run.duration, warmup_s=run.warmup,
-                      timezone=run.timezone)
+                      timezone=run.timezone, replay=replay)
     for section, system_class in SYSTEMS.items():
         config = getattr(scenario, section)
         if config is not None:
@@ -60,7 +60,7 @@ def build_model(scenario: BaseModel, seed: int, city: City | None = None) -> Cit
 
 def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None = None,
              on_progress: Callable[[float], None] | None = None,
-             on_stage: Callable[[str], None] | None = None) -> RunResult:
+             on_stage: Callable[[str], None] | None = None, replay: bool = True) -> RunResult:
     """Run ``scenario`` once.
 
     Parameters
@@ -76,6 +76,9 @@ def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None 
     on_stage : callable, optional
         Called with ``"city"`` (only when ``city`` is not given), ``"install"``,
         ``"simulate"`` and ``"kpis"`` as each step starts (the command line names them).
+    replay : bool
+        Keep what only a replay needs (where units drove: a route query per drive);
+        off for runs that keep KPIs only (replications, benchmarks). KPIs are the same.
 
     Raises
     ------
@@ -96,7 +99,7 @@ def simulate(scenario: BaseModel, seed: int | None = None, *, city: City | None 
     timings["city_load"] = time.perf_counter() - start
     stage("install")
     start = time.perf_counter()
-    model = build_model(scenario, seed, city)
+    model = build_model(scenario, seed, city, replay=replay)
     timings["install"] = time.perf_counter() - start
     stage("simulate")
     start = time.perf_counter()

@@ -107,7 +107,7 @@ def run_kpis(scenario_data: dict[str, Any], seed: int) -> dict[str, Any]:
     start = time.perf_counter()
     scenario = Scenario.model_validate(scenario_data)
     city = city_of(scenario.city.source, scenario.city.network)
-    result = simulate(scenario, seed, city=city)
+    result = simulate(scenario, seed, city=city, replay=False)  # KPIs only: no movement log
     timings = dict(result.timings_s)
     timings["total"] = time.perf_counter() - start
     # Plain JSON types, so a fresh result and one read back from the store are identical.

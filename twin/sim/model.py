@@ -51,7 +51,7 @@ class CityModel(mesa.Model):
     """
 
     def __init__(self, city: City, *, start: datetime, seed: int, duration_s: float,
-                 warmup_s: float = 0.0, timezone: str | None = None) -> None:
+                 warmup_s: float = 0.0, timezone: str | None = None, replay: bool = True) -> None:
         seed = check_seed(seed)
         duration_s = check_seconds(duration_s, "duration_s", positive=True)
         warmup_s = check_seconds(warmup_s, "warmup_s")
@@ -62,6 +62,9 @@ class CityModel(mesa.Model):
         if not isinstance(start, datetime):
             raise TwinError(f"start: expected a datetime, got {type(start).__name__} {start!r:.60}")
         super().__init__(seed=seed)
+        #: Whether systems keep what only a replay of the run needs (where units drove): a run
+        #: whose folder is written keeps it; replications, which keep KPIs only, do not.
+        self.replay = bool(replay)
         self.city = city
         self.start = start
         self.seed = seed

@@ -97,9 +97,12 @@ class Unit(mesa.Agent):
         #: The incident the unit was last sent to (-1 before its first mission).
         self.incident = -1
 
-    def _drive(self, kind: int, incident: int, route: tuple[Any, Any], drive_s: float) -> None:
-        """Log a drive starting now along ``route`` (nodes, network s to each) that takes ``drive_s`` s."""
+    def _drive(self, kind: int, incident: int, route: tuple[Any, Any] | None, drive_s: float) -> None:
+        """Log a drive starting now along ``route`` (nodes, network s to each) that takes ``drive_s`` s
+        (``route`` None: the run keeps no replay, nothing is logged)."""
         self._end_leg()
+        if route is None:
+            return
         nodes, elapsed = route
         self.leg = Leg.drive(self.uid, incident, kind, nodes, elapsed, self.system.model.now, drive_s)
 

@@ -392,18 +392,24 @@ class ResponseSystem(System):
         """Network travel time (s) from ``node`` to the unit's station."""
         return float(self._home_tree(unit.home)[0][node])
 
-    def route(self, router: Router, source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
+    def route(self, router: Router, source: int, target: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The fastest route from ``source`` to ``target`` on ``router``: its nodes, and the
-        network travel time (s) from ``source`` to each (for the movement log)."""
+        network travel time (s) from ``source`` to each (for the movement log; None when the
+        run keeps no replay)."""
+        if not self.model.replay:
+            return None  # a route query per drive is the movement log's cost: skip it
         _, path = router.route(source, target)
         if len(path) == 0:  # unreachable: dispatch never sends such a unit; log a jump rather than fail
             path = np.array([source, target], dtype=np.int64)
             return path, np.array([0.0, 1.0])
         return path, path_elapsed(router.indptr, router.indices, router.weights, path)
 
-    def route_home(self, unit: Unit, start: int) -> tuple[np.ndarray, np.ndarray]:
+    def route_home(self, unit: Unit, start: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The route home from ``start`` down the free-flow tree (the one :meth:`node_on_way_home`
-        walks): its nodes, and the network travel time (s) from ``start`` to each."""
+        walks): its nodes, and the network travel time (s) from ``start`` to each (None when
+        the run keeps no replay)."""
+        if not self.model.replay:
+            return None
         dist, succ = self._home_tree(unit.home)
         path = path_to(succ, start, dist)[::-1]
         return path, dist[start] - dist[path]

@@ -196,6 +196,25 @@ def test_compile_timer_counts_compiling_not_cache_hits() -> None:
     with compiled.compile_timer() as again:
         add_one(2)  # compiled already: nothing to time
     assert first.seconds > 0.01 and again.seconds == 0.0
+    from numba.core import event
+
+    with compiled.compile_timer() as timer:
+        assert not timer.compiling
+        with event.trigger_event("numba:compile"):
+            with event.trigger_event("numba:compile"):  # a kernel compiled inside another: counted once
+                assert timer.compiling
+                time.sleep(0.05)
+        assert not timer.compiling
+    assert 0.05 <= timer.seconds < 1.0
+
+
+def test_the_heartbeat_says_what_else_is_going_on() -> None:
+    stages, out = _stages()
+    with stages:
+        stages.busy = lambda: "compiling kernels"
+        stages.begin("installing the systems")
+        time.sleep(0.15)
+    assert "  … installing the systems: compiling kernels (0:00 in this stage" in out.getvalue()
 
 
 def test_latest_points_at_the_newest_and_is_replaced(tmp_path: Path) -> None:
@@ -261,3 +280,25 @@ def test_verbose_run_says_its_stages_and_where_everything_is(tmp_path: Path, mon
     assert f"figures: {out / 'figures'}/ ({len(list((out / 'figures').glob('*.png')))} PNG)" in lines
     assert lines[-1] == f"report: {out / 'report.md'}"
     assert not (tmp_path / "latest").exists(), "--out: no latest link"
+
+
+# -- first steps: errors that say what to do ------------------------------------------------------
+
+def test_a_missing_extract_says_where_extracts_come_from(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["city", "info", str(tmp_path / "my-city.osm.pbf")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'my-city.osm.pbf'}: no such file; ")
+    assert "Geofabrik" in err and "BBBike" in err and "bbox:W,S,E,N" in err and "docs/cities.md" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_missing_base_says_extends_is_relative_to_the_extending_file(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "studies").mkdir()
+    scenario = tmp_path / "studies" / "mine.yaml"
+    scenario.write_text("extends: scenarios/response_only.yaml\nrun: {seed: 2}\n")  # relative to the project: wrong
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"(looked for {tmp_path / 'studies' / 'scenarios' / 'response_only.yaml'}: " in err
+    assert "a path in extends is relative to the file that names it, mine.yaml" in err
+    assert not (tmp_path / "out").exists()

@@ -172,6 +172,7 @@ def _single_run(args: argparse.Namespace, path: Path, scenario: Any, seed: int) 
                 stages.begin(name, text, **({"total": hours, "unit": "h simulated"} if step == "simulate" else {}))
 
             with compile_timer() as compiling:
+                stages.busy = lambda: "compiling kernels" if compiling.compiling else None
                 result = simulate(scenario, seed, city=city, on_stage=on_stage,
                                   on_progress=lambda t: stages.advance(t / 3600))
         except TwinError as exc:

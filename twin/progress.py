@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,6 +66,9 @@ class Stages:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Optional: what is going on besides the stage's own progress (``"compiling kernels"``),
+        #: asked by each heartbeat line; None or empty when nothing.
+        self.busy: Callable[[], str | None] | None = None
 
     # -- saying things ----------------------------------------------------------------------
 
@@ -156,7 +159,8 @@ class Stages:
             if current is None:
                 continue
             now = time.perf_counter()
-            said = f"{current}: {detail}" if detail else current
+            busy = self.busy() if self.busy is not None else None
+            said = f"{current}: {'; '.join(part for part in (detail, busy) if part)}" if detail or busy else current
             self.console.print(f"  … {said} ({format_elapsed(now - since)} in this stage, "
                                f"{format_elapsed(now - self.started)} in all)", highlight=False, soft_wrap=True)
 

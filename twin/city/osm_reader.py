@@ -97,7 +97,8 @@ def _way_coords(way: osmium.osm.Way) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def check_path(path: Path) -> None:
     """Raise :class:`TwinError` unless ``path`` is an existing file with an OSM suffix."""
     if not path.exists():
-        raise TwinError(f"{path}: no such file")
+        raise TwinError(f"{path}: no such file; OpenStreetMap extracts come from Geofabrik (download.geofabrik.de) "
+                        "or BBBike (extract.bbbike.org), or fetch an area with bbox:W,S,E,N (docs/cities.md)")
     if not path.is_file():
         raise TwinError(f"{path}: not a file")
     if not path.name.lower().endswith(SUFFIXES):

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,26 +71,46 @@ def cache_is_cold() -> bool:
     return sum(c > 0 for c in counts) < COLD_BELOW * len(counts)
 
 
-@dataclass
 class CompileTime:
-    """Wall-clock seconds spent compiling kernels while :func:`compile_timer` was active."""
+    """Wall-clock seconds spent compiling kernels while :func:`compile_timer` is active, and
+    whether a compilation is going on right now (for a progress line)."""
 
-    seconds: float = 0.0
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+        self._since = 0.0
+
+    @property
+    def compiling(self) -> bool:
+        """True while a kernel is being compiled."""
+        return self._depth > 0
+
+    def _start(self) -> None:
+        if self._depth == 0:
+            self._since = time.perf_counter()
+        self._depth += 1
+
+    def _end(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._since
 
 
 @contextmanager
 def compile_timer() -> Iterator[CompileTime]:
     """Time every kernel compiled (not loaded from the cache) inside the ``with`` block.
 
-    Nested compilations (a kernel calling another) count once. The total is filled in
-    when the block ends.
+    Nested compilations (a kernel calling another) count once.
     """
     from numba.core import event
 
-    listener = event.TimingListener()
+    class _Listener(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            total._start()
+
+        def on_end(self, ev: Any) -> None:
+            total._end()
+
     total = CompileTime()
-    try:
-        with event.install_listener("numba:compile", listener):
-            yield total
-    finally:
-        total.seconds = listener.duration if listener.done else 0.0
+    with event.install_listener("numba:compile", _Listener()):
+        yield total

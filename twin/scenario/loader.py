@@ -316,7 +316,8 @@ def read_layers(path: Path, where: str | None = None, _seen: tuple[Path, ...] = 
     shown = where.rsplit(" -> ", 1)[-1]
     target = resolved.parent / parent
     base_where = f"{where} -> {Path(shown).parent / parent}"
-    missing = _cap(f"{where}: extends: no such file {quote(parent)} (looked for {target})")
+    missing = _cap(f"{where}: extends: no such file {quote(parent)} (looked for {target}: "
+                   f"a path in extends is relative to the file that names it, {Path(shown).name})")
     try:
         bases = read_layers(target, base_where, (*_seen, resolved)) if target.exists() else None
     except (OSError, ValueError):

@@ -302,3 +302,19 @@ def test_a_missing_base_says_extends_is_relative_to_the_extending_file(tmp_path:
     assert f"(looked for {tmp_path / 'studies' / 'scenarios' / 'response_only.yaml'}: " in err
     assert "a path in extends is relative to the file that names it, mine.yaml" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_batch_in_a_log_says_how_many_runs_are_done(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from twin.cli import _counting, console
+
+    assert not console.is_terminal  # pytest captures the output, as a CI log does
+    monkeypatch.setattr(progress, "HEARTBEAT_S", 0.05)
+    with _counting(argparse.Namespace(verbosity=0), "response_only: replications", 3) as step:
+        step()
+        time.sleep(0.2)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "response_only: replications…"
+    assert any(line.startswith("  … response_only: replications: 1 of 3 runs (0:00 in this stage") for line in out), out

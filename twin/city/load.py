@@ -61,6 +61,8 @@ def load(source: str | os.PathLike[str], network: str = "drive", *, use_cache: b
     if use_cache and not refresh:
         cached = cache.load(key)
         if cached is not None:
+            # Keyed by content: a copy of a file under another name is the same city, named as asked.
+            cached.name, cached.source = parsed.name, parsed.text
             return cached
     city = _build(parsed, network)
     if use_cache:

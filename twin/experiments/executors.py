@@ -151,8 +151,10 @@ def dask_local(workers: int) -> Iterator[ExecutorHandle]:
                               "distributed.worker.memory.monitor-interval": "1s"}), warnings.catch_warnings():
             # Its health-check HTTP server (on 127.0.0.1) takes another port when 8787 is busy: nothing to say.
             warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            # CRITICAL: a failing run reaches us through its future; what the workers would log besides
+            # is their heartbeat failing while the cluster is torn down after Ctrl-C or SIGTERM.
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.CRITICAL)
     except BaseException:
         held.release()
         raise

@@ -74,9 +74,9 @@ def report_markdown(run: StoredRun, sections: list[Section], summary: list[str] 
     lines = [f"# Run report: {run.name}", ""]
     lines += [f"- **{name}:** {value}" for name, value in facts if value]
     lines.append("")
-    if summary:
+    if sections:  # a summary of what the systems said first, and what one run is worth
         lines += ["## Summary", ""]
-        for paragraph in summary:
+        for paragraph in summary or []:
             lines += [paragraph, ""]
         lines += [one_draw_caveat(run), ""]
     for section in sections:

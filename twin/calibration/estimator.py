@@ -23,6 +23,7 @@ import inspect
 import math
 import os
 import tempfile
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -104,7 +105,7 @@ def read_parameter_file(path: str | Path, parameter: str | None = None) -> Param
     return content
 
 
-class Estimator:
+class Estimator(ABC):
     """Base class of the estimators: parameters, fitted attributes, parameter files.
 
     Subclasses set :attr:`parameter` (the scenario field a fitted value is for),
@@ -155,9 +156,9 @@ class Estimator:
         self._check_fitted()
         return float(getattr(self, self.value_attribute))
 
+    @abstractmethod
     def target(self) -> dict[str, Any]:
-        """What the fit matched (e.g. ``{"per_day": 29.6}``)."""
-        raise NotImplementedError
+        """What the fit matched (e.g. ``{"per_day": 29.6}``); each estimator says its own."""
 
     def fitted(self) -> dict[str, Any]:
         """Every fitted attribute (without its underscore) except the provenance."""

@@ -34,6 +34,7 @@ and through the queries of :mod:`twin.sim.queries`.
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -76,7 +77,7 @@ class Problem:
     message: str
 
 
-class System:
+class System(ABC):
     """Base class of every city system: defaults for everything but ``section``, ``Config`` and ``install``.
 
     Class attributes
@@ -122,9 +123,9 @@ class System:
         """
         return Estimate()
 
+    @abstractmethod
     def install(self, model: CityModel, config: BaseModel) -> None:
-        """Create agents and start processes on ``model``."""
-        raise NotImplementedError
+        """Create agents and start processes on ``model`` (every system has its own)."""
 
     def prepare(self) -> None:
         """Finish setting up, once, after every system of the run is installed and before the
@@ -133,6 +134,7 @@ class System:
         The place for what needs the other systems' queries at the start, such as a
         parameter fitted to the city's initial state (the crime system's scale).
         """
+        return None  # most systems are ready once installed
 
     def calibrations(self) -> dict[str, Any]:
         """The parameters this run fitted, by scenario path (e.g. ``"crime.calibration.base"``):
